@@ -1,0 +1,20 @@
+// What a lock needs from the emulated kernel: the runtime, lockdep, poison checks, tracing.
+import type { EThread, Runtime } from '../../schedulers/runtime.js';
+import type { Lockdep, LockdepReport } from './lockdep.js';
+
+/** Anything that can be freed: an access after free is a use-after-free (I8). */
+export interface Poisonable {
+  freed: boolean;
+  readonly label: string;
+}
+
+export interface LockEnv {
+  readonly rt: Runtime;
+  readonly lockdep: Lockdep;
+  readonly tracing: boolean;
+  /** Report an access to freed memory (throws). */
+  checkAlive(t: EThread, home: Poisonable | null, what: string): void;
+  lockdepReport(t: EThread, r: LockdepReport): never;
+  assertFail(t: EThread, location: string, message: string): never;
+  traceLock(t: EThread, what: string, lock: string): void;
+}

@@ -1,0 +1,52 @@
+// struct mutex: a thin wrapper over an async-mutex Semaphore(1). The scheduler only resumes
+// a waiter once the mutex is free, so async-mutex's own queue never decides who runs.
+import { Semaphore } from 'async-mutex';
+import type { EThread, Waitable } from '../../schedulers/runtime.js';
+import type { LockRef } from './lockdep.js';
+import type { LockEnv, Poisonable } from './env.js';
+
+export class KMutex implements Waitable, LockRef {
+  private readonly sem = new Semaphore(1);
+  owner: EThread | null = null;
+  constructor(
+    readonly name: string,
+    readonly cls: number,
+    readonly home: Poisonable | null,
+  ) {}
+
+  canAcquire(): boolean {
+    return this.owner === null;
+  }
+  holderIds(): number[] {
+    return this.owner ? [this.owner.id] : [];
+  }
+
+  /** mutex_lock */
+  async lock(env: LockEnv, t: EThread): Promise<void> {
+    env.checkAlive(t, this.home, `mutex_lock(${this.name})`);
+    const r = env.lockdep.beforeAcquire(t.id, this, 1, env.rt.steps);
+    if (r) env.lockdepReport(t, r);
+    await env.rt.waitFor(t, this, 1);
+    env.checkAlive(t, this.home, `mutex_lock(${this.name})`);
+    void this.sem.acquire(1);
+    this.owner = t;
+    env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
+    if (env.tracing) env.traceLock(t, 'lock', this.name);
+  }
+
+  /** mutex_unlock */
+  async unlock(env: LockEnv, t: EThread): Promise<void> {
+    await env.rt.point(t);
+    env.checkAlive(t, this.home, `mutex_unlock(${this.name})`);
+    if (this.owner !== t) env.assertFail(t, 'mutex_unlock', `${t.name} unlocks ${this.name} it does not hold`);
+    this.owner = null;
+    this.sem.release(1);
+    env.lockdep.released(t.id, this);
+    if (env.tracing) env.traceLock(t, 'unlock', this.name);
+  }
+
+  /** lockdep_assert_held */
+  isHeldBy(t: EThread): boolean {
+    return this.owner === t;
+  }
+}

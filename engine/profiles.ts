@@ -1,0 +1,63 @@
+// Profiles: the kernel as released (v6.6, bugs and all) and the corrected design (fixed).
+import type { VariantFlags, VariantName } from './variants.js';
+
+export const PROFILES = ['v6.6', 'fixed'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+export interface Fix {
+  name: string;
+  closes: string;
+  summary: string;
+}
+
+/** Corrections the fixed profile applies on top of v6.6 (docs/findings.md explains each). */
+export const FIXES: Fix[] = [
+  {
+    name: 'destroy-takes-destroy-rwsem',
+    closes: 'Z1',
+    summary:
+      'IOMMU_DESTROY takes destroy_rwsem for write (blocking) around iommufd_object_remove, so no short-term holder can sit between its refcount drop and its up_read',
+  },
+  {
+    name: 'replace-requires-attached',
+    closes: 'Z4',
+    summary: 'iommufd_device_do_replace fails with EINVAL when the device itself is not attached (upstream 55c85fa7579d)',
+  },
+  {
+    name: 'replace-unresv-same-ioas',
+    closes: 'F1',
+    summary:
+      'a failed iommufd_device_do_replace between two HWPTs of the same IOAS no longer removes the still-attached devices\' reserved regions from that IOAS (later kernels guard err_unresv with old->ioas != new->ioas)',
+  },
+];
+
+/** Findings that are not zoo variants: one boolean per fix, on in the fixed profile. */
+export interface FixFlags {
+  replaceUnresvSameIoas: boolean;
+}
+
+export function profileFixes(profile: ProfileName): FixFlags {
+  return { replaceUnresvSameIoas: profile === 'fixed' };
+}
+
+export function isProfile(s: string): s is ProfileName {
+  return (PROFILES as readonly string[]).includes(s);
+}
+
+/** The bugs each profile contains before any variant is added. */
+export function profileFlags(profile: ProfileName, variants: readonly VariantName[]): VariantFlags {
+  const released = profile === 'v6.6';
+  const has = (v: VariantName) => variants.includes(v);
+  return {
+    putObjectUaf: released || has('put-object-uaf'),
+    unlockBeforeFinalize: has('unlock-before-finalize'),
+    abortWithoutAbortOp: has('abort-without-abort-op'),
+    replaceUnattached: released || has('replace-unattached'),
+    noLockObjAutoHwpt: has('no-lock-obj-auto-hwpt'),
+    putUnderLock: has('put-under-lock'),
+  };
+}
+
+export function fixesApplied(profile: ProfileName): string[] {
+  return profile === 'fixed' ? FIXES.map((f) => f.name) : [];
+}

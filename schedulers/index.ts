@@ -1,0 +1,5 @@
+export * from './prng.js';
+export * from './scheduler.js';
+export * from './random.js';
+export * from './replay.js';
+export * from './runtime.js';
