@@ -21,7 +21,7 @@ import { DevEv, HwptEv } from '../models/index.js';
 
 function groupTryGet(k: Kernel, t: EThread, g: IGroup | undefined, group: IommuGroup): g is IGroup {
   if (!g) return false;
-  k.checkAlive(t, g, `iommufd_group_try_get(${g.label})`);
+  k.checkAlive(t, g, 'iommufd_group_try_get');
   if (g.group !== group) k.warn(t, 'iommufd_group_try_get', `${g.label} is for another iommu_group`, 'I2');
   if (g.ref === 0) return false;
   g.ref++;
@@ -42,7 +42,7 @@ export async function getGroup(k: Kernel, t: EThread, dev: PhysDev): Promise<IGr
     const actual = k.groups.get(group.id);
     if (actual === expected) {
       k.groups.set(group.id, fresh);
-      k.note(t, `ctx->groups[${group.id}] = ${fresh.label}`);
+      if (k.tracing) k.note(t, `ctx->groups[${group.id}] = ${fresh.label}`);
       return fresh;
     }
     if (groupTryGet(k, t, actual, group)) {
@@ -58,7 +58,7 @@ export async function getGroup(k: Kernel, t: EThread, dev: PhysDev): Promise<IGr
 /** iommufd_put_group: the release's xa_cmpxchg runs outside any lock, after the kref hit 0. */
 export async function putGroup(k: Kernel, t: EThread, g: IGroup): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, g, `iommufd_put_group(${g.label})`);
+  k.checkAlive(t, g, 'iommufd_put_group');
   if (g.ref <= 0) k.fail(t, 'refcount', 'iommufd_put_group', `kref underflow on ${g.label}`, 'I1');
   if (--g.ref > 0) return;
   if (g.hwpt !== null || g.deviceList.length > 0) {
@@ -67,7 +67,7 @@ export async function putGroup(k: Kernel, t: EThread, g: IGroup): Promise<void> 
   await k.sched(t);
   if (k.groups.get(g.group.id) === g) k.groups.delete(g.group.id);
   g.freed = true;
-  k.note(t, `kfree ${g.label}`);
+  if (k.tracing) k.note(t, `kfree ${g.label}`);
 }
 
 // ---- bind / unbind ---------------------------------------------------------------------
@@ -132,7 +132,7 @@ export async function hwptAttach(k: Kernel, t: EThread, h: Hwpt, idev: Idev): Pr
   const g = idev.igroup;
   await g.lock.lock(k, t);
   try {
-    k.checkAlive(t, h, `iommufd_hw_pagetable_attach(${h.label})`);
+    k.checkAlive(t, h, 'iommufd_hw_pagetable_attach');
     if (g.hwpt !== null && g.hwpt !== h) throw new KErr('EINVAL');
     if (idev.enforceCC) await hwptEnforceCc(k, t, h, true);
     await iptEnforceDevResvRegions(k, t, h.ioas, idev.dev, g);
@@ -150,7 +150,7 @@ export async function hwptAttach(k: Kernel, t: EThread, h: Hwpt, idev: Idev): Pr
     k.refInc(t, h, `iommufd_hw_pagetable_attach(${idev.label})`);
     g.deviceList.push(idev);
     k.hwptEvent(t, h, HwptEv.ATTACH);
-    k.note(t, `${g.label}: ${idev.label} attached to ${h.label}`);
+    if (k.tracing) k.note(t, `${g.label}: ${idev.label} attached to ${h.label}`);
   } catch (e) {
     if (e instanceof KErr) await igroupUnlock(k, t, g);
     throw e;
@@ -194,7 +194,7 @@ export const doReplace: AttachFn = async (k, t, idev, h) => {
   await g.lock.lock(k, t);
   let old: Hwpt;
   try {
-    k.checkAlive(t, h, `iommufd_device_do_replace(${h.label})`);
+    k.checkAlive(t, h, 'iommufd_device_do_replace');
     if (g.hwpt === null) throw new KErr('EINVAL');
     if (!k.flags.replaceUnattached && !g.deviceList.includes(idev)) throw new KErr('EINVAL');
     if (h === g.hwpt) {
@@ -207,7 +207,7 @@ export const doReplace: AttachFn = async (k, t, idev, h) => {
       if (cur.enforceCC) await hwptEnforceCc(k, t, h, true);
     }
     old = g.hwpt;
-    k.checkAlive(t, old, `iommufd_device_do_replace(old ${old.label})`);
+    k.checkAlive(t, old, 'iommufd_device_do_replace');
     const moveIoas = h.ioas !== old.ioas;
     try {
       if (moveIoas) for (const cur of g.deviceList) await iptEnforceDevResvRegions(k, t, h.ioas, cur.dev, null);
@@ -231,7 +231,7 @@ export const doReplace: AttachFn = async (k, t, idev, h) => {
     }
     k.hwptEvent(t, old, HwptEv.DETACH);
     old.transient++;
-    k.note(t, `${g.label}: replaced ${old.label} -> ${h.label} (${n} devices)`);
+    if (k.tracing) k.note(t, `${g.label}: replaced ${old.label} -> ${h.label} (${n} devices)`);
   } catch (e) {
     if (e instanceof KErr) await igroupUnlock(k, t, g);
     throw e;
@@ -257,7 +257,7 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
   for (let i = 0; i < ioas.hwptList.length; i++) {
     const h = ioas.hwptList[i]!;
     await k.sched(t);
-    k.checkAlive(t, h, `iommufd_device_auto_get_domain(${h.label})`);
+    k.checkAlive(t, h, 'iommufd_device_auto_get_domain');
     if (!h.autoDomain) continue;
     if (k.flags.noLockObjAutoHwpt) {
       // Z5: a plain reference, taken even on a HWPT whose users already reached 0.

@@ -13,10 +13,15 @@ export const Errno = {
 } as const;
 export type ErrnoName = keyof typeof Errno;
 
-/** A kernel function's error return (ERR_PTR / negative int), carried as an exception. */
-export class KErr extends Error {
-  constructor(readonly errno: ErrnoName) {
-    super(errno);
+/**
+ * A kernel function's error return (ERR_PTR / negative int), carried as an exception.
+ * Not an Error: errors are a normal outcome on the hot path and a stack trace costs more
+ * than the rest of the step.
+ */
+export class KErr {
+  constructor(readonly errno: ErrnoName) {}
+  toString(): string {
+    return this.errno;
   }
 }
 

@@ -23,7 +23,7 @@ export async function hwptDestroy(k: Kernel, t: EThread, h: Hwpt): Promise<void>
     const i = ioas.hwptList.indexOf(h);
     if (i >= 0) ioas.hwptList.splice(i, 1);
     h.onList = false;
-    k.note(t, `list_del ${h.label} from ${ioas.label}.hwpt_list`);
+    if (k.tracing) k.note(t, `list_del ${h.label} from ${ioas.label}.hwpt_list`);
     await ioasMutexUnlock(k, t, ioas);
     if (h.domain) await iptTableRemoveDomain(k, t, ioas, h.domain);
   }
@@ -39,7 +39,7 @@ export async function hwptAbort(k: Kernel, t: EThread, h: Hwpt): Promise<void> {
     const i = h.ioas.hwptList.indexOf(h);
     if (i >= 0) h.ioas.hwptList.splice(i, 1);
     h.onList = false;
-    k.note(t, `list_del_init ${h.label}`);
+    if (k.tracing) k.note(t, `list_del_init ${h.label}`);
     if (h.domain) await iptTableRemoveDomain(k, t, h.ioas, h.domain);
   }
   await hwptDestroy(k, t, h);
@@ -48,7 +48,7 @@ export async function hwptAbort(k: Kernel, t: EThread, h: Hwpt): Promise<void> {
 /** iommufd_hw_pagetable_enforce_cc. `mayFail` is false where the kernel WARNs instead. */
 export async function hwptEnforceCc(k: Kernel, t: EThread, h: Hwpt, mayFail: boolean): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, h, `iommufd_hw_pagetable_enforce_cc(${h.label})`);
+  k.checkAlive(t, h, 'iommufd_hw_pagetable_enforce_cc');
   if (h.enforceCC) return;
   if (h.domain) h.enforceCC = h.domain.enforceCCCapable && !(mayFail && k.shouldFail(t, 'enforce_cc'));
   if (!h.enforceCC) throw new KErr('EINVAL');
@@ -89,7 +89,7 @@ export async function hwptAlloc(k: Kernel, t: EThread, ioas: Ioas, idev: Idev, i
   await k.sched(t);
   ioas.hwptList.push(h);
   h.onList = true;
-  k.note(t, `list_add_tail ${h.label} to ${ioas.label}.hwpt_list`);
+  if (k.tracing) k.note(t, `list_add_tail ${h.label} to ${ioas.label}.hwpt_list`);
   return h;
 }
 
@@ -140,7 +140,7 @@ export async function hwptAllocIoctl(k: Kernel, t: EThread, a: HwptAllocArgs): P
 /** iommufd_hw_pagetable_put: auto HWPTs are destroyed by their last user, manual ones are not. */
 export async function hwptPut(k: Kernel, t: EThread, h: Hwpt): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, h, `iommufd_hw_pagetable_put(${h.label})`);
+  k.checkAlive(t, h, 'iommufd_hw_pagetable_put');
   if (h.ioas.mutex.isHeldBy(t)) {
     k.assertFail(t, 'iommufd_hw_pagetable_put', `lockdep_assert_not_held(${h.ioas.mutex.name}) failed`);
   }

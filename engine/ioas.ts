@@ -24,7 +24,7 @@ export async function ioasAllocIoctl(k: Kernel, t: EThread, flags = 0): Promise<
 /** iommufd_ioas_destroy: unmap everything, then iopt_destroy_table's sanity WARNs. */
 export async function ioasDestroy(k: Kernel, t: EThread, ioas: Ioas): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, ioas, `iommufd_ioas_destroy(${ioas.label})`);
+  k.checkAlive(t, ioas, 'iommufd_ioas_destroy');
   ioas.iopt.mapped.length = 0;
   const iopt = ioas.iopt;
   iopt.reserved = iopt.reserved.filter((r) => r.owner !== null);
@@ -49,7 +49,7 @@ export async function iptTableAddDomain(k: Kernel, t: EThread, ioas: Ioas, d: Do
     err = k.injected(t, 'add_domain');
   } else {
     iopt.domains.push(d);
-    k.note(t, `${ioas.label}.iopt.domains += ${d.label}`);
+    if (k.tracing) k.note(t, `${ioas.label}.iopt.domains += ${d.label}`);
   }
   await iopt.iovaRwsem.upWrite(k, t);
   await iopt.domainsRwsem.upWrite(k, t);
@@ -65,7 +65,7 @@ export async function iptTableRemoveDomain(k: Kernel, t: EThread, ioas: Ioas, d:
   if (i < 0) k.warn(t, 'iopt_table_remove_domain', `${d.label} not in ${ioas.label}`, 'I3');
   iopt.domains.splice(i, 1);
   iopt.reserved = iopt.reserved.filter((r) => r.owner !== d);
-  k.note(t, `${ioas.label}.iopt.domains -= ${d.label}`);
+  if (k.tracing) k.note(t, `${ioas.label}.iopt.domains -= ${d.label}`);
   await iopt.iovaRwsem.upWrite(k, t);
   await iopt.domainsRwsem.upWrite(k, t);
 }
@@ -92,7 +92,7 @@ export async function iptEnforceDevResvRegions(
     if (r.type === 'direct-relaxable') continue;
     if (msiFor && r.type === 'msi') hwMsi++;
     if (msiFor && r.type === 'sw-msi') {
-      k.checkAlive(t, msiFor, `sw_msi_start(${msiFor.label})`);
+      k.checkAlive(t, msiFor, 'sw_msi_start');
       msiFor.swMsiStart = r.start;
       swMsi++;
     }

@@ -12,18 +12,18 @@ export async function domainAlloc(k: Kernel, t: EThread, dev: PhysDev): Promise<
   const iommu = k.iommuSpec(dev.group.iommu);
   const d = new Domain(k.nextUid(), dev.group.iommu, iommu.enforceCC);
   k.allDomains.push(d);
-  k.note(t, `iommu_domain_alloc -> ${d.label}`);
+  if (k.tracing) k.note(t, `iommu_domain_alloc -> ${d.label}`);
   return d;
 }
 
 /** iommu_domain_free */
 export async function domainFree(k: Kernel, t: EThread, d: Domain): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, d, `iommu_domain_free(${d.label})`);
+  k.checkAlive(t, d, 'iommu_domain_free');
   const user = k.iommuGroups.find((g) => g.domain === d);
   if (user) k.fail(t, 'invariant', 'iommu_domain_free', `${d.label} freed while ${user.label} still uses it`, 'I2');
   d.freed = true;
-  k.note(t, `iommu_domain_free ${d.label}`);
+  if (k.tracing) k.note(t, `iommu_domain_free ${d.label}`);
 }
 
 /** iommu_attach_group: only from the blocking/default domain, else EBUSY. */
@@ -33,9 +33,9 @@ export async function attachGroup(k: Kernel, t: EThread, d: Domain, g: IommuGrou
   if (g.domain !== null) err = new KErr('EBUSY');
   else if (k.shouldFail(t, 'attach_group') || d.iommu !== g.iommu) err = new KErr('EINVAL');
   else {
-    k.checkAlive(t, d, `iommu_attach_group(${d.label})`);
+    k.checkAlive(t, d, 'iommu_attach_group');
     g.domain = d;
-    k.note(t, `${g.label}.domain = ${d.label}`);
+    if (k.tracing) k.note(t, `${g.label}.domain = ${d.label}`);
   }
   await g.mutex.unlock(k, t);
   if (err) throw err;
@@ -46,7 +46,7 @@ export async function detachGroup(k: Kernel, t: EThread, d: Domain, g: IommuGrou
   await g.mutex.lock(k, t);
   if (g.domain !== d) k.warn(t, 'iommu_detach_group', `${g.label} is not attached to ${d.label}`, 'I2');
   g.domain = null;
-  k.note(t, `${g.label}.domain = blocking`);
+  if (k.tracing) k.note(t, `${g.label}.domain = blocking`);
   await g.mutex.unlock(k, t);
 }
 
@@ -58,9 +58,9 @@ export async function groupReplaceDomain(k: Kernel, t: EThread, g: IommuGroup, d
   if (g.domain !== d) {
     if (k.shouldFail(t, 'replace_domain') || d.iommu !== g.iommu) err = new KErr('EINVAL');
     else {
-      k.checkAlive(t, d, `iommu_group_replace_domain(${d.label})`);
+      k.checkAlive(t, d, 'iommu_group_replace_domain');
       g.domain = d;
-      k.note(t, `${g.label}.domain = ${d.label}`);
+      if (k.tracing) k.note(t, `${g.label}.domain = ${d.label}`);
     }
   }
   await g.mutex.unlock(k, t);
@@ -103,7 +103,7 @@ export async function releaseDmaOwner(k: Kernel, t: EThread, dev: PhysDev): Prom
 export async function getMsiCookie(k: Kernel, t: EThread, d: Domain): Promise<void> {
   if (k.shouldFail(t, 'setup_msi')) throw k.injected(t, 'setup_msi');
   await k.sched(t);
-  k.checkAlive(t, d, `iommu_get_msi_cookie(${d.label})`);
+  k.checkAlive(t, d, 'iommu_get_msi_cookie');
   if (d.msiCookie) throw new KErr('EEXIST');
   d.msiCookie = true;
 }

@@ -147,7 +147,7 @@ export class Kernel implements LockEnv {
 
   checkAlive(t: EThread, home: Poisonable | null, what: string): void {
     if (home !== null && home.freed) {
-      this.fail(t, 'use-after-free', what.replace(/\(.*$/, ''), `${what}: ${home.label} was already freed`, 'I8');
+      this.fail(t, 'use-after-free', what, `use-after-free: ${what} on ${home.label}, which was already freed`, 'I8');
     }
   }
 
@@ -160,7 +160,7 @@ export class Kernel implements LockEnv {
   }
 
   traceLock(t: EThread, what: string, lock: string): void {
-    this.note(t, `${what} ${lock}`);
+    if (this.tracing) this.note(t, `${what} ${lock}`);
   }
 
   // ---- reporting -----------------------------------------------------------------------
@@ -212,14 +212,14 @@ export class Kernel implements LockEnv {
   // ---- refcount_t ----------------------------------------------------------------------
 
   refInc(t: EThread, o: IObj, why: string): void {
-    this.checkAlive(t, o, `refcount_inc(${o.label}) ${why}`);
+    this.checkAlive(t, o, 'refcount_inc');
     if (o.users === 0) this.fail(t, 'refcount', why, `refcount_t: addition on 0; use-after-free (${o.label}, ${why})`, 'I1');
     o.users++;
-    this.note(t, `${o.label}.users ${o.users - 1} -> ${o.users} (${why})`);
+    if (this.tracing) this.note(t, `${o.label}.users ${o.users - 1} -> ${o.users} (${why})`);
   }
 
   refDec(t: EThread, o: IObj, why: string): void {
-    this.checkAlive(t, o, `refcount_dec(${o.label}) ${why}`);
+    this.checkAlive(t, o, 'refcount_dec');
     if (o.users <= 1) {
       this.fail(
         t,
@@ -232,22 +232,22 @@ export class Kernel implements LockEnv {
       );
     }
     o.users--;
-    this.note(t, `${o.label}.users ${o.users + 1} -> ${o.users} (${why})`);
+    if (this.tracing) this.note(t, `${o.label}.users ${o.users + 1} -> ${o.users} (${why})`);
   }
 
   refAdd(t: EThread, o: IObj, n: number, why: string): void {
-    this.checkAlive(t, o, `refcount_add(${o.label}) ${why}`);
+    this.checkAlive(t, o, 'refcount_add');
     if (o.users === 0) this.fail(t, 'refcount', why, `refcount_t: addition on 0; use-after-free (${o.label}, ${why})`, 'I1');
     o.users += n;
-    this.note(t, `${o.label}.users ${o.users - n} -> ${o.users} (${why})`);
+    if (this.tracing) this.note(t, `${o.label}.users ${o.users - n} -> ${o.users} (${why})`);
   }
 
   /** refcount_sub_and_test: true when it reached 0. */
   refSubAndTest(t: EThread, o: IObj, n: number, why: string): boolean {
-    this.checkAlive(t, o, `refcount_sub_and_test(${o.label}) ${why}`);
+    this.checkAlive(t, o, 'refcount_sub_and_test');
     if (o.users < n) this.fail(t, 'refcount', why, `refcount_t: underflow; use-after-free (${o.label}, ${why})`, 'I1');
     o.users -= n;
-    this.note(t, `${o.label}.users ${o.users + n} -> ${o.users} (${why})`);
+    if (this.tracing) this.note(t, `${o.label}.users ${o.users + n} -> ${o.users} (${why})`);
     return o.users === 0;
   }
 
@@ -306,7 +306,7 @@ export class Kernel implements LockEnv {
       );
     }
     if (cov) cov.take(from, ev, to);
-    this.note(t, `[${m.id} ${what}] ${m.states[from]} --${m.events[ev]}--> ${m.states[to]}`);
+    if (this.tracing) this.note(t, `[${m.id} ${what}] ${m.states[from]} --${m.events[ev]}--> ${m.states[to]}`);
     return to;
   }
 

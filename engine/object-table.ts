@@ -24,24 +24,24 @@ export async function objectAlloc<T extends IObj>(k: Kernel, t: EThread, o: T): 
     o.mstate = HWPT.initial;
     o.creator = t;
   }
-  k.note(t, `alloc ${o.label} (reserved)`);
+  if (k.tracing) k.note(t, `alloc ${o.label} (reserved)`);
   return o;
 }
 
 /** iommufd_object_finalize */
 export async function objectFinalize(k: Kernel, t: EThread, o: IObj): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, o, `iommufd_object_finalize(${o.label})`);
+  k.checkAlive(t, o, 'iommufd_object_finalize');
   if (k.objects[o.id] !== o || o.published) k.warn(t, 'iommufd_object_finalize', `${o.label} slot was not XA_ZERO_ENTRY`, 'I7');
   o.published = true;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.FINALIZE);
-  k.note(t, `finalize ${o.label}`);
+  if (k.tracing) k.note(t, `finalize ${o.label}`);
 }
 
 /** iommufd_object_abort: only valid before finalize. */
 export async function objectAbort(k: Kernel, t: EThread, o: IObj): Promise<void> {
   await k.sched(t);
-  k.checkAlive(t, o, `iommufd_object_abort(${o.label})`);
+  k.checkAlive(t, o, 'iommufd_object_abort');
   if (o.published) k.warn(t, 'iommufd_object_abort', `${o.label} was already finalized`, 'I7');
   if (k.objects[o.id] === o) k.objects[o.id] = null;
   o.removed = true;
@@ -67,7 +67,7 @@ export async function destroyOp(k: Kernel, t: EThread, o: IObj): Promise<void> {
 export function kfree(k: Kernel, t: EThread, o: IObj): void {
   o.freed = true;
   if (o instanceof Hwpt && o.published) k.hwptEvent(t, o, HwptEv.FREE);
-  k.note(t, `kfree ${o.label}`);
+  if (k.tracing) k.note(t, `kfree ${o.label}`);
 }
 
 /** The part of iommufd_lock_obj after the rwsem trylock: refcount_inc_not_zero. */
@@ -79,7 +79,7 @@ function lockObjRef(k: Kernel, t: EThread, o: IObj): boolean {
   o.users++;
   o.shortterm++;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.LOOKUP);
-  k.note(t, `${o.label}.users ${o.users - 1} -> ${o.users} (short-term)`);
+  if (k.tracing) k.note(t, `${o.label}.users ${o.users - 1} -> ${o.users} (short-term)`);
   return true;
 }
 
@@ -93,7 +93,7 @@ export function lockObjNow(k: Kernel, t: EThread, o: IObj): boolean {
 export async function lockObj(k: Kernel, t: EThread, o: IObj): Promise<boolean> {
   if (!(await o.destroyRwsem.tryRead(k, t))) return false;
   await k.sched(t);
-  k.checkAlive(t, o, `refcount_inc_not_zero(${o.label})`);
+  k.checkAlive(t, o, 'refcount_inc_not_zero');
   return lockObjRef(k, t, o);
 }
 
@@ -124,7 +124,7 @@ function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): 
   k.objects[id] = null;
   o.removed = true;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.REMOVE);
-  k.note(t, `remove ${o.label} from ctx->objects`);
+  if (k.tracing) k.note(t, `remove ${o.label} from ctx->objects`);
   return o;
 }
 

@@ -25,6 +25,8 @@ export class EThread {
   constructor(
     readonly id: number,
     readonly name: string,
+    /** The runtime epoch it belongs to: a thread of an abandoned run must never touch a later one. */
+    readonly epoch = 0,
   ) {}
 }
 
@@ -62,6 +64,7 @@ export class Runtime {
   private end: RunEnd | null = null;
   private finish: ((e: RunEnd) => void) | null = null;
   private current = -1;
+  private epoch = 0;
 
   constructor(
     public scheduler: Scheduler,
@@ -78,6 +81,7 @@ export class Runtime {
 
   /** Forget all threads: the runtime is reused across runs to stay allocation-light. */
   reset(): void {
+    this.epoch++;
     this.threads.length = 0;
     this.steps = 0;
     this.end = null;
@@ -86,9 +90,18 @@ export class Runtime {
     if (this.decisions) this.decisions = [];
   }
 
+  /** Start another phase of the same run (setup, concurrent, teardown): new threads, same step count and log. */
+  beginPhase(): void {
+    this.epoch++;
+    this.threads.length = 0;
+    this.end = null;
+    this.finish = null;
+    this.current = -1;
+  }
+
   /** Add a thread, parked at its first scheduling point. */
   spawn(name: string, body: (t: EThread) => Promise<void>): EThread {
-    const t = new EThread(this.threads.length, name);
+    const t = new EThread(this.threads.length, name, this.epoch);
     this.threads.push(t);
     if (this.enabled.length < this.threads.length) this.enabled = new Int32Array(this.threads.length * 2);
     new Promise<void>((res) => {
@@ -99,11 +112,11 @@ export class Runtime {
         () => {
           t.done = true;
           t.op = '';
-          this.dispatch();
+          if (t.epoch === this.epoch) this.dispatch();
         },
         (err: unknown) => {
           t.done = true;
-          if (!(err instanceof StopRun)) this.stop(err);
+          if (t.epoch === this.epoch && !(err instanceof StopRun)) this.stop(err);
         },
       );
     return t;
@@ -120,7 +133,7 @@ export class Runtime {
 
   /** A plain scheduling point: any thread may run next. */
   point(t: EThread): Promise<void> {
-    if (this.end !== null) return Promise.reject(new StopRun());
+    if (this.end !== null || t.epoch !== this.epoch) return Promise.reject(new StopRun());
     return new Promise<void>((res) => {
       t.resume = res;
       this.dispatch();
@@ -129,7 +142,7 @@ export class Runtime {
 
   /** A blocking point: t is enabled only once `w.canAcquire(mode)`. On return it can acquire at once. */
   waitFor(t: EThread, w: Waitable, mode: number): Promise<void> {
-    if (this.end !== null) return Promise.reject(new StopRun());
+    if (this.end !== null || t.epoch !== this.epoch) return Promise.reject(new StopRun());
     return new Promise<void>((res) => {
       t.resume = res;
       t.waitLock = w;

@@ -23,11 +23,11 @@ export class KMutex implements Waitable, LockRef {
 
   /** mutex_lock */
   async lock(env: LockEnv, t: EThread): Promise<void> {
-    env.checkAlive(t, this.home, `mutex_lock(${this.name})`);
+    env.checkAlive(t, this.home, 'mutex_lock');
     const r = env.lockdep.beforeAcquire(t.id, this, 1, env.rt.steps);
     if (r) env.lockdepReport(t, r);
     await env.rt.waitFor(t, this, 1);
-    env.checkAlive(t, this.home, `mutex_lock(${this.name})`);
+    env.checkAlive(t, this.home, 'mutex_lock');
     void this.sem.acquire(1);
     this.owner = t;
     env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
@@ -37,7 +37,7 @@ export class KMutex implements Waitable, LockRef {
   /** mutex_unlock */
   async unlock(env: LockEnv, t: EThread): Promise<void> {
     await env.rt.point(t);
-    env.checkAlive(t, this.home, `mutex_unlock(${this.name})`);
+    env.checkAlive(t, this.home, 'mutex_unlock');
     if (this.owner !== t) env.assertFail(t, 'mutex_unlock', `${t.name} unlocks ${this.name} it does not hold`);
     this.owner = null;
     this.sem.release(1);

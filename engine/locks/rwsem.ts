@@ -6,7 +6,9 @@ import type { EThread, Waitable } from '../../schedulers/runtime.js';
 import type { LockRef } from './lockdep.js';
 import type { LockEnv, Poisonable } from './env.js';
 
-const WEIGHT = 1 << 16;
+// async-mutex walks every weight below the value on each release, so keep it small: it
+// bounds the read holds at once (threads x nested holds of one object), checked below.
+const WEIGHT = 16;
 
 export class RwSem implements Waitable, LockRef {
   private readonly sem = new Semaphore(WEIGHT);
@@ -35,8 +37,9 @@ export class RwSem implements Waitable, LockRef {
 
   /** The trylock itself, for callers that already are at a point (inside an xa_lock section). */
   tryReadNow(env: LockEnv, t: EThread): boolean {
-    env.checkAlive(t, this.home, `down_read_trylock(${this.name})`);
+    env.checkAlive(t, this.home, 'down_read_trylock');
     if (this.writer !== null || (this.pendingWriters > 0 && this.readers.length > 0)) return false;
+    if (this.readers.length >= WEIGHT) throw new Error(`${this.name}: more than ${WEIGHT} concurrent read holds`);
     void this.sem.acquire(1);
     this.readers.push(t);
     env.lockdep.acquired(t.id, this, 0, true, env.rt.steps);
@@ -51,7 +54,7 @@ export class RwSem implements Waitable, LockRef {
   }
 
   upReadNow(env: LockEnv, t: EThread): void {
-    env.checkAlive(t, this.home, `up_read(${this.name})`);
+    env.checkAlive(t, this.home, 'up_read');
     const i = this.readers.indexOf(t);
     if (i < 0) env.assertFail(t, 'up_read', `${t.name} releases ${this.name} it does not hold for read`);
     this.readers.splice(i, 1);
@@ -62,13 +65,13 @@ export class RwSem implements Waitable, LockRef {
 
   /** down_write: blocks until there is no reader and no writer. */
   async downWrite(env: LockEnv, t: EThread): Promise<void> {
-    env.checkAlive(t, this.home, `down_write(${this.name})`);
+    env.checkAlive(t, this.home, 'down_write');
     const r = env.lockdep.beforeAcquire(t.id, this, 1, env.rt.steps);
     if (r) env.lockdepReport(t, r);
     this.pendingWriters++;
     await env.rt.waitFor(t, this, 1);
     this.pendingWriters--;
-    env.checkAlive(t, this.home, `down_write(${this.name})`);
+    env.checkAlive(t, this.home, 'down_write');
     void this.sem.acquire(WEIGHT);
     this.writer = t;
     env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
@@ -78,7 +81,7 @@ export class RwSem implements Waitable, LockRef {
   /** up_write */
   async upWrite(env: LockEnv, t: EThread): Promise<void> {
     await env.rt.point(t);
-    env.checkAlive(t, this.home, `up_write(${this.name})`);
+    env.checkAlive(t, this.home, 'up_write');
     if (this.writer !== t) env.assertFail(t, 'up_write', `${t.name} releases ${this.name} it does not hold for write`);
     this.writer = null;
     this.sem.release(WEIGHT);
@@ -93,7 +96,7 @@ export class RwSem implements Waitable, LockRef {
 
 /** down_write_trylock for callers already at a scheduling point: no wait, no lockdep edge. */
 export function tryWriteNow(env: LockEnv, t: EThread, rw: RwSem): boolean {
-  env.checkAlive(t, rw.home, `down_write_trylock(${rw.name})`);
+  env.checkAlive(t, rw.home, 'down_write_trylock');
   if (rw.writer !== null || rw.readers.length > 0) return false;
   rw.writer = t;
   env.lockdep.acquired(t.id, rw, 1, true, env.rt.steps);

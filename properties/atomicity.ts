@@ -1,0 +1,42 @@
+// I9 (failure atomicity) and I13 (replace moves the whole group), checked for operations
+// that ran without any other thread taking a step in between (a "solo window"): only then
+// is "the state before the call" well defined.
+import type { Kernel } from '../engine/kernel.js';
+import { Hwpt, IObj } from '../engine/objects.js';
+import { expectedUsers } from './refcount.js';
+
+/**
+ * The observable state of spec I9: igroup->hwpt and device lists, users counts (less short-term
+ * holds), hwpt_lists, iopt domains and reservations, the objects in the table. The sticky
+ * enforce_cache_coherency / msi_cookie flags and igroup->sw_msi_start are left out on purpose.
+ */
+export function fingerprint(k: Kernel): string {
+  const parts: string[] = [];
+  for (let id = 1; id < k.objects.length; id++) {
+    const o: IObj | null = k.objects[id] ?? null;
+    if (o === null || !o.published) continue;
+    parts.push(`${o.label}:${o.users - o.shortterm}`);
+    if (o.type === 3) {
+      const ioas = o as import('../engine/objects.js').Ioas;
+      parts.push(
+        `L[${ioas.hwptList.map((h) => h.id).join(',')}]D[${ioas.iopt.domains.map((d) => d.uid).join(',')}]R[${ioas.iopt.reserved
+          .map((r) => `${r.start}-${r.last}:${(r.owner as { name?: string; label?: string } | null)?.name ?? (r.owner as { label?: string } | null)?.label ?? '-'}`)
+          .sort()
+          .join(',')}]`,
+      );
+    }
+  }
+  for (const g of k.groups.values()) {
+    parts.push(`${g.label}:${g.hwpt?.id ?? 0}[${g.deviceList.map((d) => d.id).join(',')}]${g.group.domain?.uid ?? 0}`);
+  }
+  return parts.join(' ');
+}
+
+/** I13 after a solo successful replace: the group is on the new HWPT with every device's reference. */
+export function replaceMovedGroup(k: Kernel, h: Hwpt, groupDevices: number): string | null {
+  const g = k.allIgroups.find((x) => !x.freed && x.hwpt === h && x.deviceList.length === groupDevices);
+  if (!g) return `no igroup with ${groupDevices} devices is on ${h.label} after replace`;
+  const want = expectedUsers(k, h);
+  if (h.users !== want) return `${h.label}.users is ${h.users} after replace, expected ${want}`;
+  return null;
+}

@@ -1,0 +1,111 @@
+// The stress campaign: schedule i runs workload floor(i / every) under a random scheduler
+// seeded from (seed, i) alone, so any schedule can be re-run on its own.
+import { deriveSeed } from '../schedulers/prng.js';
+import { RandomScheduler } from '../schedulers/random.js';
+import { violationKey, type Violation } from '../engine/violation.js';
+import type { TraceEvent } from '../engine/kernel.js';
+import { sampleWorkload } from '../workload/generate.js';
+import type { Workload } from '../workload/types.js';
+import type { OpRecord } from '../workload/execute.js';
+import { Runner, type RunOptions } from './run.js';
+
+export const SALT_WORKLOAD = 0x574c;
+export const SALT_SCHEDULE = 0x5343;
+/** Schedules per generated workload (documented default). */
+export const DEFAULT_WORKLOAD_EVERY = 8;
+
+export interface StressOptions extends RunOptions {
+  seed: number;
+  runs: number;
+  threads?: number;
+  keepGoing: boolean;
+  workloadEvery: number;
+  faults: boolean;
+  /** Called every few hundred schedules; return true to stop early (Ctrl-C, --time). */
+  tick?: (done: number, found: number) => boolean;
+}
+
+export interface Found {
+  index: number;
+  workloadIndex: number;
+  scheduleSeed: number;
+  workload: Workload;
+  violation: Violation;
+  decisions: number[];
+  trace: TraceEvent[];
+  ops: OpRecord[];
+}
+
+export interface StressResult {
+  runs: number;
+  steps: number;
+  found: Found[];
+  byKind: Record<string, number>;
+  interrupted: boolean;
+  runner: Runner;
+}
+
+export function workloadFor(seed: number, windowIndex: number, threads: number | undefined, faults: boolean): Workload {
+  return sampleWorkload(deriveSeed(seed, windowIndex, SALT_WORKLOAD), { threads, faults });
+}
+
+export function scheduleSeed(seed: number, index: number): number {
+  return deriveSeed(seed, index, SALT_SCHEDULE);
+}
+
+export async function stress(o: StressOptions): Promise<StressResult> {
+  const runner = new Runner(o);
+  const sched = new RandomScheduler(0);
+  const found: Found[] = [];
+  const seen = new Set<string>();
+  const byKind: Record<string, number> = {};
+  let steps = 0;
+  let wlIndex = -1;
+  let wl: Workload | null = null;
+  let i = 0;
+  let interrupted = false;
+  for (; i < o.runs; i++) {
+    const w = Math.floor(i / o.workloadEvery);
+    if (w !== wlIndex) {
+      wlIndex = w;
+      wl = workloadFor(o.seed, w, o.threads, o.faults);
+    }
+    const ss = scheduleSeed(o.seed, i);
+    sched.reseed(ss);
+    const r = await runner.run(wl!, sched, false, false);
+    steps += r.steps;
+    if (r.violation) {
+      const key = violationKey(r.violation);
+      byKind[r.violation.kind] = (byKind[r.violation.kind] ?? 0) + 1;
+      if (!seen.has(key)) {
+        seen.add(key);
+        sched.reseed(ss);
+        const rec = await runner.run(wl!, sched, true, true);
+        const v = rec.violation;
+        if (!v || violationKey(v) !== key) {
+          throw new Error(`nondeterminism: schedule ${i} gave ${key} and then ${v ? violationKey(v) : 'no violation'} on re-run`);
+        }
+        found.push({
+          index: i,
+          workloadIndex: w,
+          scheduleSeed: ss,
+          workload: wl!,
+          violation: v,
+          decisions: rec.decisions!,
+          trace: rec.trace,
+          ops: rec.ops,
+        });
+        if (!o.keepGoing) {
+          i++;
+          break;
+        }
+      }
+    }
+    if ((i & 255) === 255 && o.tick && o.tick(i + 1, found.length)) {
+      interrupted = true;
+      i++;
+      break;
+    }
+  }
+  return { runs: i, steps, found, byKind, interrupted, runner };
+}

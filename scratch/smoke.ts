@@ -1,0 +1,10 @@
+import { stress } from '../runner/stress.js';
+const profile = (process.argv[2] ?? 'fixed') as 'fixed' | 'v6.6';
+const variants = (process.argv[3] ? process.argv[3].split(',') : []) as never[];
+const runs = Number(process.argv[4] ?? 2000);
+const seed = Number(process.argv[5] ?? 1);
+const t0 = Date.now();
+const r = await stress({ seed, runs, keepGoing: true, workloadEvery: 8, faults: true, profile, variants, maxSteps: 20000, atomicity: true });
+const dt = (Date.now() - t0) / 1000;
+console.log(`runs=${r.runs} steps=${r.steps} ${(r.steps / dt).toFixed(0)} steps/s ${(r.runs / dt).toFixed(0)} runs/s`, r.byKind);
+for (const f of r.found) console.log(`#${f.index}`, f.violation.kind, f.violation.location, '\n  ', f.violation.message.split('\n').slice(0, 6).join('\n   '));

@@ -1,0 +1,173 @@
+// Runs a thread's operation list against the emulated kernel, as userspace (ioctls) and as
+// the kernel driver that owns each topology device (kAPI calls, serialised per device).
+import type { EThread } from '../schedulers/runtime.js';
+import { KErr, type OpResult } from '../engine/errno.js';
+import type { Kernel } from '../engine/kernel.js';
+import { Hwpt, type Idev } from '../engine/objects.js';
+import { iommufdDestroy } from '../engine/object-table.js';
+import { ioasAllocIoctl } from '../engine/ioas.js';
+import { hwptAllocIoctl } from '../engine/hw-pagetable.js';
+import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, type PtId } from '../engine/device.js';
+import { mockDomain, mockDomainReplace } from '../engine/selftest.js';
+import { fingerprint, replaceMovedGroup } from '../properties/registry.js';
+import { describeOp, type Op, type Ref } from './types.js';
+
+/** The driver's view of one topology device: what the kAPI caller believes. */
+export interface DeviceView {
+  idev: Idev | null;
+  attached: boolean;
+}
+
+export interface OpRecord {
+  thread: string;
+  op: string;
+  result: OpResult | 'skipped';
+}
+
+/** State shared by the threads of one run: the name table and the drivers' device views. */
+export class Session {
+  readonly names = new Map<string, number>();
+  readonly views: DeviceView[];
+  readonly log: OpRecord[] | null;
+  constructor(
+    readonly k: Kernel,
+    readonly atomicity: boolean,
+    logOps: boolean,
+  ) {
+    this.views = k.devices.map(() => ({ idev: null, attached: false }));
+    this.log = logOps ? [] : null;
+  }
+
+  resolve(r: Ref): number {
+    return typeof r === 'number' ? r : (this.names.get(r) ?? 0);
+  }
+}
+
+const ATOMIC_OPS = new Set(['attach', 'replace', 'hwpt_alloc', 'bind']);
+
+export async function runOps(s: Session, t: EThread, ops: readonly Op[]): Promise<void> {
+  for (const op of ops) await runOp(s, t, op);
+}
+
+export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipped'> {
+  const k = s.k;
+  const desc = k.tracing || s.log ? describeOp(op) : '';
+  t.op = op.op;
+  if (k.tracing) k.note(t, `>> ${desc}`);
+  const solo = s.atomicity && ATOMIC_OPS.has(op.op);
+  const fp = solo ? fingerprint(k) : '';
+  const s0 = k.rt.steps;
+  const t0 = t.steps;
+  let r: OpResult | 'skipped';
+  try {
+    r = await execOp(s, t, op);
+  } catch (e) {
+    if (!(e instanceof KErr)) throw e;
+    r = e.errno;
+  }
+  if (solo && r !== 'ok' && r !== 'skipped' && k.rt.steps - s0 === t.steps - t0) {
+    const after = fingerprint(k);
+    if (after !== fp) {
+      k.fail(t, 'invariant', `I9:${op.op}`, `I9 (failure atomicity) violated: ${op.op} failed with ${r} but changed the state\n  before: ${fp}\n  after:  ${after}`, 'I9');
+    }
+  }
+  if (k.tracing) k.note(t, `<< ${desc} = ${r}`);
+  if (s.log) s.log.push({ thread: t.name, op: desc, result: r });
+  t.op = '';
+  return r;
+}
+
+async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipped'> {
+  const k = s.k;
+  switch (op.op) {
+    case 'ioas_alloc': {
+      const ioas = await ioasAllocIoctl(k, t);
+      s.names.set(op.as, ioas.id);
+      return 'ok';
+    }
+    case 'hwpt_alloc': {
+      const h = await hwptAllocIoctl(k, t, { flags: op.flags, devId: s.resolve(op.dev), ptId: s.resolve(op.pt) });
+      s.names.set(op.as, h.id);
+      return 'ok';
+    }
+    case 'destroy':
+      await iommufdDestroy(k, t, s.resolve(op.id));
+      return 'ok';
+    case 'mock_domain': {
+      const r = await mockDomain(k, t, s.resolve(op.pt));
+      s.names.set(`${op.as}.stdev`, r.stdevId);
+      s.names.set(`${op.as}.idev`, r.idevId);
+      s.names.set(`${op.as}.hwpt`, r.hwptId);
+      return 'ok';
+    }
+    case 'mock_replace': {
+      const id = await mockDomainReplace(k, t, s.resolve(op.dev), s.resolve(op.pt));
+      if (op.out) s.names.set(op.out, id);
+      return 'ok';
+    }
+    case 'bind': {
+      const v = s.views[op.dev];
+      if (!v || v.idev) return 'skipped';
+      v.idev = await deviceBind(k, t, k.devices[op.dev]!);
+      s.names.set(`dev${op.dev}.idev`, v.idev.id);
+      return 'ok';
+    }
+    case 'attach': {
+      const v = s.views[op.dev];
+      if (!v || !v.idev || v.attached) return 'skipped';
+      const pt: PtId = { value: s.resolve(op.pt) };
+      await deviceAttach(k, t, v.idev, pt);
+      v.attached = true;
+      s.names.set(op.out ?? `dev${op.dev}.pt`, pt.value);
+      return 'ok';
+    }
+    case 'replace': {
+      // Replace of a bound but unattached device breaks the caller contract; the kernel
+      // defends against it since 55c85fa7579d (Z4), so the generator may issue it.
+      const v = s.views[op.dev];
+      if (!v || !v.idev) return 'skipped';
+      const pt: PtId = { value: s.resolve(op.pt) };
+      const solo0 = k.rt.steps - t.steps;
+      await deviceReplace(k, t, v.idev, pt);
+      v.attached = true;
+      s.names.set(op.out ?? `dev${op.dev}.pt`, pt.value);
+      if (s.atomicity && k.rt.steps - t.steps === solo0) checkReplaceMoved(s, t, v.idev);
+      return 'ok';
+    }
+    case 'detach': {
+      const v = s.views[op.dev];
+      if (!v || !v.idev || !v.attached) return 'skipped';
+      v.attached = false;
+      await deviceDetach(k, t, v.idev);
+      return 'ok';
+    }
+    case 'unbind': {
+      const v = s.views[op.dev];
+      if (!v || !v.idev || v.attached) return 'skipped';
+      const idev = v.idev;
+      v.idev = null;
+      await deviceUnbind(k, t, idev);
+      return 'ok';
+    }
+  }
+}
+
+/** I13 after a replace no other thread interleaved with. */
+function checkReplaceMoved(s: Session, t: EThread, idev: Idev): void {
+  const g = idev.igroup;
+  const h = g.hwpt;
+  if (!(h instanceof Hwpt)) {
+    s.k.fail(t, 'invariant', 'I13:replace', `I13 violated: ${g.label} has no HWPT after a successful replace`, 'I13');
+  }
+  const why = replaceMovedGroup(s.k, h, g.deviceList.length);
+  if (why) s.k.fail(t, 'invariant', 'I13:replace', `I13 (replace moves the whole group) violated: ${why}`, 'I13');
+}
+
+/** Teardown as a driver would: detach and unbind every device it holds. */
+export async function releaseDevices(s: Session, t: EThread): Promise<void> {
+  for (let d = 0; d < s.views.length; d++) {
+    const v = s.views[d]!;
+    if (v.idev && v.attached) await runOp(s, t, { op: 'detach', dev: d });
+    if (v.idev) await runOp(s, t, { op: 'unbind', dev: d });
+  }
+}
