@@ -162,8 +162,11 @@ export async function hwptAttach(k: Kernel, t: EThread, h: Hwpt, idev: Idev): Pr
 export async function hwptDetach(k: Kernel, t: EThread, idev: Idev): Promise<Hwpt> {
   const g = idev.igroup;
   await k.sched(t);
-  const h = g.hwpt;
+  // v6.6 reads igroup->hwpt before taking the lock: a concurrent replace by another device of
+  // the group can change it in between (finding F2); the fixed profile reads it under the lock.
+  let h = g.hwpt;
   await g.lock.lock(k, t);
+  if (k.fixes.detachHwptUnderLock) h = g.hwpt;
   if (h === null) k.fail(t, 'invariant', 'iommufd_hw_pagetable_detach', `${idev.label}: igroup->hwpt is NULL`, 'I2');
   const i = g.deviceList.indexOf(idev);
   if (i < 0) k.fail(t, 'invariant', 'list_del', `list_del corruption: ${idev.label} is not on ${g.label}.device_list`, 'I2');

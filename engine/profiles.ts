@@ -29,15 +29,23 @@ export const FIXES: Fix[] = [
     summary:
       'a failed iommufd_device_do_replace between two HWPTs of the same IOAS no longer removes the still-attached devices\' reserved regions from that IOAS (later kernels guard err_unresv with old->ioas != new->ioas)',
   },
+  {
+    name: 'detach-hwpt-under-lock',
+    closes: 'F2',
+    summary:
+      'iommufd_hw_pagetable_detach reads igroup->hwpt under the igroup lock, so a concurrent replace by another device of the group cannot make it detach from, and put, the old HWPT',
+  },
 ];
 
 /** Findings that are not zoo variants: one boolean per fix, on in the fixed profile. */
 export interface FixFlags {
   replaceUnresvSameIoas: boolean;
+  detachHwptUnderLock: boolean;
 }
 
 export function profileFixes(profile: ProfileName): FixFlags {
-  return { replaceUnresvSameIoas: profile === 'fixed' };
+  const fixed = profile === 'fixed';
+  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed };
 }
 
 export function isProfile(s: string): s is ProfileName {

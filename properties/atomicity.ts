@@ -27,6 +27,9 @@ export function fingerprint(k: Kernel): string {
     }
   }
   for (const g of k.groups.values()) {
+    // A dying igroup (kref 0, release not yet past its cmpxchg) is already gone for every
+    // caller: a concurrent bind replaces it, so it is not observable state.
+    if (g.ref === 0) continue;
     parts.push(`${g.label}:${g.hwpt?.id ?? 0}[${g.deviceList.map((d) => d.id).join(',')}]${g.group.domain?.uid ?? 0}`);
   }
   return parts.join(' ');

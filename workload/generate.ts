@@ -32,13 +32,13 @@ function deviceArb(iommu: IommuSpec & { msi: 'sw' | 'hw' | 'none' }): fc.Arbitra
       cacheCoherent: fc.oneof({ arbitrary: fc.constant(true), weight: 19 }, { arbitrary: fc.constant(false), weight: 1 }),
       enforceCC: iommu.enforceCC ? fc.boolean() : fc.constant(false),
       resv: fc.subarray(RESV_POOL, { minLength: 0, maxLength: 2 }),
-      msi: fc.boolean(),
     })
-    .map(({ cacheCoherent, enforceCC, resv, msi }) => ({
+    .map(({ cacheCoherent, enforceCC, resv }) => ({
       cacheCoherent,
       enforceCC,
-      // MSI windows belong to the iommu, so every device behind it reports the same one.
-      resv: msi && iommu.msi !== 'none' ? [...resv, iommu.msi === 'sw' ? SW_MSI : HW_MSI] : [...resv],
+      // The MSI window belongs to the iommu driver (arm-smmu, intel-iommu report it for every
+      // device they translate), so all devices behind one iommu report the same one.
+      resv: iommu.msi !== 'none' ? [...resv, iommu.msi === 'sw' ? SW_MSI : HW_MSI] : [...resv],
     }));
 }
 
@@ -67,8 +67,8 @@ export const topologyArb: fc.Arbitrary<Topology> = fc
     }),
   );
 
-const HWPT_NAMES = ['h0', 'h1', 'h2'];
-const MOCK_NAMES = ['m0', 'm1', 'm2'];
+const HWPT_NAMES = ['h0', 'h1'];
+const MOCK_NAMES = ['m0', 'm1'];
 
 function refArb(pool: Ref[]): fc.Arbitrary<Ref> {
   return fc.oneof(
@@ -83,7 +83,8 @@ function threadOpsArb(ti: number, nThreads: number, nDevices: number, ioasNames:
   const devIdevs = Array.from({ length: nDevices }, (_, d) => `dev${d}.idev`);
   const mockRefs = MOCK_NAMES.flatMap((m) => [`${m}.stdev`, `${m}.idev`, `${m}.hwpt`]);
   const ptPool: Ref[] = [...ioasNames, ...ioasNames, ...HWPT_NAMES, ...MOCK_NAMES.map((m) => `${m}.hwpt`)];
-  const anyPool: Ref[] = [...ioasNames, ...HWPT_NAMES, ...mockRefs, ...devIdevs];
+  // Device objects always answer EBUSY to IOMMU_DESTROY (the driver holds them): named rarely.
+  const anyPool: Ref[] = [...ioasNames, ...ioasNames, ...HWPT_NAMES, ...HWPT_NAMES, ...mockRefs, ...MOCK_NAMES.map((m) => `${m}.stdev`), devIdevs[0] ?? 'dev0.idev'];
   const pt = refArb(ptPool);
   const dev = owned.length ? fc.constantFrom(...owned) : null;
   const choices: Array<{ arbitrary: fc.Arbitrary<Op>; weight: number }> = [
@@ -106,7 +107,7 @@ function threadOpsArb(ti: number, nThreads: number, nDevices: number, ioasNames:
       }),
       weight: 4,
     },
-    { arbitrary: fc.record({ op: fc.constant('destroy' as const), id: refArb(anyPool) }), weight: 5 },
+    { arbitrary: fc.record({ op: fc.constant('destroy' as const), id: refArb(anyPool) }), weight: 6 },
     { arbitrary: fc.record({ op: fc.constant('ioas_alloc' as const), as: fc.constantFrom(...ioasNames) }), weight: 1 },
   ];
   if (dev) {
@@ -118,7 +119,7 @@ function threadOpsArb(ti: number, nThreads: number, nDevices: number, ioasNames:
       { arbitrary: fc.record({ op: fc.constant('unbind' as const), dev }), weight: 2 },
     );
   }
-  return fc.array(fc.oneof(...choices), { minLength: 2, maxLength: 7 });
+  return fc.array(fc.oneof(...choices), { minLength: 6, maxLength: 18 });
 }
 
 export function workloadArb(opts: GenOptions = {}): fc.Arbitrary<Workload> {

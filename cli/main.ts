@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// iommufd-model command line: stress (random-schedule campaign), replay (a violation document), variants.
+import { Command, InvalidArgumentError } from 'commander';
+import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
+import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
+import { DEFAULT_MAX_STEPS } from '../runner/run.js';
+import { DEFAULT_WORKLOAD_EVERY } from '../runner/stress.js';
+import { TOOL_NAME, toolVersion } from '../runner/doc.js';
+import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js';
+import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliOptions } from './stress.js';
+import { replayCommand } from './replay.js';
+import { variantsCommand } from './variants.js';
+
+/** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
+const MAX_THREADS = 64;
+
+function threadsValue(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`must be at most ${MAX_THREADS}.`);
+  return n;
+}
+
+const variantValue = oneOf<VariantName>('variant (see the variants command)', isVariant, VARIANT_NAMES);
+const profileValue = oneOf<ProfileName>('profile', isProfile, PROFILES);
+
+function collectVariant(value: string, previous: VariantName[]): VariantName[] {
+  const v = variantValue(value);
+  return previous.includes(v) ? previous : [...previous, v];
+}
+
+const EXIT_CODES = `Exit codes:
+  0  no violation
+  1  violation(s) found (replay: the violation was reproduced)
+  2  bad input (flags, arguments, files); one line on stderr
+  3  internal error; replay: the run diverged from the document
+  Set IOMMUFD_MODEL_DEBUG=1 to print the stack of an internal error.`;
+
+const MAIN_EXAMPLES = `
+Examples:
+  $ npm start                                    # stress with the defaults (${DEFAULT_RUNS} schedules, about a minute)
+  $ npm run cli -- stress --seed 7 --runs 20000 --profile v6.6 --keep-going
+  $ npm run cli -- stress --variant unlock-before-finalize --out out/z2
+  $ npm run cli -- replay out/violations/0001.json
+  $ npm run cli -- variants
+
+${EXIT_CODES}`;
+
+const STRESS_EXAMPLES = `
+Schedule i runs workload floor(i / workload-every) under a random scheduler seeded from (seed, i) alone.
+Writes DIR/summary.json and, per distinct violation (schedule order), DIR/violations/NNNN.json (replayable
+document) and NNNN.txt (for people). Stale NNNN.json/.txt files in DIR/violations are removed first.
+The first Ctrl-C stops at the next batch and still writes everything found so far.
+
+Examples:
+  $ npm run cli -- stress                                   # seed ${DEFAULT_SEED}, ${DEFAULT_RUNS} schedules, profile fixed
+  $ npm run cli -- stress --seed 5 --runs 3000 --variant unlock-before-finalize --out out/z2
+  $ npm run cli -- stress --profile v6.6 --keep-going --time 60 --json -  # summary JSON on stdout
+  $ npm run cli -- stress --threads 2 --no-faults --runs 100000 --workload-every 32
+
+${EXIT_CODES}`;
+
+const REPLAY_EXAMPLES = `
+Re-runs the document's workload with its recorded decisions and options (profile, variants, max steps).
+
+Examples:
+  $ npm run cli -- replay out/violations/0001.json
+  $ npm run cli -- replay out/violations/0001.json --json replay.json
+
+Exit codes: 1 the same violation (kind and location) was reproduced, 2 unreadable or malformed document,
+  3 the replay diverged (a decision no longer fits, or no / another violation).`;
+
+const VARIANTS_EXAMPLES = `
+Output: NAME<TAB>Zn<TAB>commit or "design"<TAB>what catches it; lines starting with # are commentary.
+
+Examples:
+  $ npm run cli -- variants
+  $ npm run cli -- variants | grep -v '^#' | cut -f1`;
+
+interface StressFlags {
+  seed: number;
+  runs: number;
+  threads?: number;
+  profile: ProfileName;
+  variant: VariantName[];
+  out: string;
+  json?: string;
+  keepGoing?: boolean;
+  maxSteps: number;
+  workloadEvery: number;
+  faults: boolean;
+  time?: number;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name(TOOL_NAME)
+    .description('Model-driven concurrency tester for the Linux iommufd object lifecycle')
+    .version(toolVersion(), '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`${oneLine(str)}\n`) })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', MAIN_EXAMPLES);
+
+  program
+    .command('stress')
+    .description('run a random-schedule stress campaign and record every violation found')
+    .option('--seed <S>', 'campaign seed, an integer from 0 to 2^32-1', seedValue, DEFAULT_SEED)
+    .option('--runs <N>', 'number of schedules to run', positiveInt, DEFAULT_RUNS)
+    .option('--threads <T>', `threads per workload (default: the generator picks 2-4)`, threadsValue)
+    .option('--profile <P>', `kernel profile: ${PROFILES.join(' or ')}`, profileValue, 'fixed' as ProfileName)
+    .option('--variant <NAME>', 'add a bug-zoo variant (repeatable; see the variants command)', collectVariant, [] as VariantName[])
+    .option('--out <DIR>', 'output folder for summary.json and violations/', DEFAULT_OUT)
+    .option('--json <FILE>', 'also write the summary JSON to FILE (- = stdout; the text summary then goes to stderr)')
+    .option('--keep-going', 'collect every distinct violation instead of stopping at the first')
+    .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
+    .option('--workload-every <N>', 'schedules per generated workload', positiveInt, DEFAULT_WORKLOAD_EVERY)
+    .option('--no-faults', 'generate workloads without fault injection')
+    .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
+    .addHelpText('after', STRESS_EXAMPLES)
+    .action(async (f: StressFlags) => {
+      const o: StressCliOptions = {
+        seed: f.seed,
+        runs: f.runs,
+        threads: f.threads,
+        profile: f.profile,
+        variant: f.variant,
+        out: f.out,
+        json: f.json,
+        keepGoing: f.keepGoing === true,
+        maxSteps: f.maxSteps,
+        workloadEvery: f.workloadEvery,
+        faults: f.faults,
+        time: f.time,
+      };
+      setExit(await stressCommand(o));
+    });
+
+  program
+    .command('replay')
+    .description('replay a violation document (DIR/violations/NNNN.json) and check it reproduces')
+    .argument('<FILE>', 'violation document written by stress')
+    .option('--json <FILE>', 'write the replay result as JSON to FILE (- = stdout; the text then goes to stderr)')
+    .addHelpText('after', REPLAY_EXAMPLES)
+    .action(async (file: string, f: { json?: string }) => {
+      setExit(await replayCommand(file, { json: f.json }));
+    });
+
+  program
+    .command('variants')
+    .description('list the runnable bug-zoo variants')
+    .addHelpText('after', VARIANTS_EXAMPLES)
+    .action(() => {
+      setExit(variantsCommand());
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  await program.parseAsync(argv);
+  return code;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.exitCode = handleError(e);
+  },
+);

@@ -1,0 +1,219 @@
+// `stress`: a random-schedule campaign; writes DIR/summary.json and one document per distinct violation.
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DEFAULT_MAX_STEPS } from '../runner/run.js';
+import { DEFAULT_WORKLOAD_EVERY } from '../runner/stress.js';
+import { FIXES, fixesApplied, type ProfileName } from '../engine/profiles.js';
+import type { VariantName } from '../engine/variants.js';
+import {
+  buildDoc,
+  formatJson,
+  replayCommand,
+  SCHEMA_VERSION,
+  TOOL_NAME,
+  toolVersion,
+  writeFileAtomic,
+  type DocOptions,
+  type StopReason,
+  type StressSummary,
+  type SummaryViolation,
+} from '../runner/doc.js';
+import { reportOf, summaryText, violationText } from '../runner/report.js';
+import { EXIT_OK, EXIT_VIOLATION, InternalError, UsageError } from './errors.js';
+import type { WorkerFailure, WorkerInput, WorkerResult } from './stress-worker.js';
+
+/**
+ * Default --runs: schedules, so that `npm start` (no flags) takes about a minute on a 2-core
+ * machine at ~4,500-5,000 schedules/s (measured: see the CLI issue's report).
+ */
+export const DEFAULT_RUNS = 250_000;
+export const DEFAULT_SEED = 1;
+export const DEFAULT_OUT = 'out';
+
+export interface StressCliOptions {
+  seed: number;
+  runs: number;
+  threads?: number;
+  profile: ProfileName;
+  variant: VariantName[];
+  out: string;
+  json?: string;
+  keepGoing: boolean;
+  maxSteps: number;
+  workloadEvery: number;
+  faults: boolean;
+  time?: number;
+}
+
+const VIOLATION_FILE = /^\d{4,}\.(json|txt)$/;
+
+/** Create DIR/violations and remove the documents of an earlier run. */
+function prepareOut(out: string): string {
+  const dir = join(out, 'violations');
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    for (const f of readdirSync(dir)) if (VIOLATION_FILE.test(f)) unlinkSync(join(dir, f));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    throw new UsageError(`--out ${out}: cannot use ${dir} (${why})`);
+  }
+  return dir;
+}
+
+function runWorker(input: WorkerInput): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./stress-worker.js', import.meta.url), { workerData: input });
+    let settled = false;
+    w.once('message', (m: WorkerResult | WorkerFailure) => {
+      settled = true;
+      void w.terminate();
+      if (m.type === 'done') resolve(m);
+      else reject(new InternalError(m.message, m.stack));
+    });
+    w.once('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    w.once('exit', (code) => {
+      if (!settled) reject(new InternalError(`the stress worker exited with code ${code} before reporting`));
+    });
+  });
+}
+
+export async function stressCommand(o: StressCliOptions): Promise<number> {
+  if (o.json !== undefined && o.json !== '-') {
+    const parent = dirname(resolve(o.json));
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`--json ${o.json}: no directory ${parent}`);
+  }
+  const violationsDir = prepareOut(o.out);
+  const docOptions: DocOptions = {
+    runs: o.runs,
+    threads: o.threads ?? null,
+    profile: o.profile,
+    variants: [...o.variant],
+    workloadEvery: o.workloadEvery,
+    maxSteps: o.maxSteps,
+    faults: o.faults,
+    atomicity: true,
+    scheduler: 'random',
+  };
+  const stopFlag = new SharedArrayBuffer(4);
+  const progressBuf = new SharedArrayBuffer(16);
+  const stop = new Int32Array(stopFlag);
+  const progress = new Float64Array(progressBuf);
+
+  // Ctrl-C: the first one stops the campaign at the next tick (results are still written),
+  // a second one aborts at once.
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints === 1) {
+      Atomics.store(stop, 0, 1);
+      process.stderr.write('\ninterrupted: stopping after the current batch and writing results (Ctrl-C again to abort)\n');
+    } else {
+      process.stderr.write('aborted\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const humanOut = o.json === '-' ? process.stderr : process.stdout;
+  let ticker: NodeJS.Timeout | undefined;
+  if (process.stderr.isTTY) {
+    ticker = setInterval(() => {
+      process.stderr.write(`\r  ${Math.round(progress[0]!).toLocaleString('en-US')}/${o.runs.toLocaleString('en-US')} schedules, ${progress[1]} violations`);
+    }, 1000);
+  }
+
+  let r: WorkerResult;
+  try {
+    r = await runWorker({
+      opts: {
+        seed: o.seed,
+        runs: o.runs,
+        threads: o.threads,
+        keepGoing: o.keepGoing,
+        workloadEvery: o.workloadEvery,
+        faults: o.faults,
+        profile: o.profile,
+        variants: o.variant,
+        maxSteps: o.maxSteps,
+        atomicity: true,
+      },
+      timeMs: o.time === undefined ? null : o.time * 1000,
+      stop: stopFlag,
+      progress: progressBuf,
+    });
+  } finally {
+    if (ticker) {
+      clearInterval(ticker);
+      process.stderr.write('\r\x1b[K');
+    }
+    process.off('SIGINT', onSigint);
+  }
+
+  const distinct: SummaryViolation[] = [];
+  r.found.forEach((f, i) => {
+    const n = i + 1;
+    const base = String(n).padStart(4, '0');
+    const file = join(violationsDir, `${base}.json`);
+    const text = join(violationsDir, `${base}.txt`);
+    const doc = buildDoc(f, o.seed, docOptions, file);
+    writeFileAtomic(file, formatJson(doc));
+    writeFileAtomic(text, violationText(reportOf(doc), file));
+    const v = f.violation;
+    distinct.push({
+      n,
+      file,
+      text,
+      kind: v.kind,
+      invariant: v.invariant ?? null,
+      location: v.location,
+      message: v.message,
+      scheduleIndex: f.index,
+      workloadIndex: f.workloadIndex,
+      thread: v.threadName,
+      step: v.step,
+    });
+  });
+
+  const secs = r.elapsedMs / 1000;
+  const rate = (n: number) => (secs > 0 ? Math.round((n / secs) * 10) / 10 : 0);
+  const stoppedBy: StopReason =
+    r.stopReason === 'interrupt' ? 'interrupt' : r.stopReason === 'time' ? 'time' : r.found.length > 0 && !o.keepGoing ? 'violation' : 'runs';
+  const applied = new Set(fixesApplied(o.profile));
+  const summary: StressSummary = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: toolVersion() },
+    seed: o.seed,
+    runsDone: r.runs,
+    runsRequested: o.runs,
+    steps: r.steps,
+    elapsedSeconds: Math.round(secs * 1000) / 1000,
+    stepsPerSecond: rate(r.steps),
+    schedulesPerSecond: rate(r.runs),
+    profile: o.profile,
+    variants: [...o.variant],
+    fixes: FIXES.filter((f) => applied.has(f.name)).map((f) => ({ name: f.name, closes: f.closes, summary: f.summary })),
+    options: { ...docOptions, keepGoing: o.keepGoing, timeSeconds: o.time ?? null },
+    violations: { byKind: r.byKind, distinct },
+    coverage: r.coverage,
+    interrupted: stoppedBy === 'interrupt',
+    stoppedBy,
+    outDir: o.out,
+    replay: distinct.length ? replayCommand(distinct[0]!.file) : null,
+  };
+  const json = formatJson(summary);
+  writeFileAtomic(join(o.out, 'summary.json'), json);
+  if (o.json === '-') process.stdout.write(json);
+  else if (o.json !== undefined) {
+    try {
+      writeFileAtomic(o.json, json);
+    } catch (e) {
+      throw new UsageError(`--json ${o.json}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  humanOut.write(summaryText(summary));
+  return r.found.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}

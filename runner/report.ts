@@ -1,0 +1,255 @@
+// Human text: a violation (the NNNN.txt files and what `replay` prints) and the stress summary.
+import type { Violation } from '../engine/violation.js';
+import type { TraceEvent } from '../engine/kernel.js';
+import type { DeviceSpec, RegionSpec, Topology } from '../engine/topology.js';
+import { INVARIANTS } from '../properties/registry.js';
+import { describeOp, type Workload } from '../workload/types.js';
+import type { OpRecord } from '../workload/execute.js';
+import type { CoverageFigures, StressSummary, ViolationDoc } from './doc.js';
+
+export const LINE_WIDTH = 160;
+/** Trace events shown per thread in "last steps of each thread". */
+export const LAST_STEPS = 12;
+
+/** Break a line at spaces (or hard, when a word is too long) so no line exceeds `width`. */
+export function wrap(line: string, width = LINE_WIDTH, indent = '    '): string[] {
+  if (line.length <= width) return [line];
+  const out: string[] = [];
+  let rest = line;
+  let first = true;
+  while (rest.length > 0) {
+    const pre = first ? '' : indent;
+    const room = width - pre.length;
+    if (rest.length <= room) {
+      out.push(pre + rest);
+      break;
+    }
+    let cut = rest.lastIndexOf(' ', room);
+    if (cut <= room / 3) cut = room;
+    out.push(pre + rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+    first = false;
+  }
+  return out;
+}
+
+function clip(s: string, width: number): string {
+  return s.length <= width ? s : s.slice(0, Math.max(0, width - 3)) + '...';
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function region(r: RegionSpec): string {
+  return `${r.type}@${hex(r.start)}+${hex(r.length)}`;
+}
+
+function device(d: DeviceSpec, index: number): string {
+  const caps = [d.cacheCoherent ? 'cc' : 'no-cc', ...(d.enforceCC ? ['enforce-cc'] : [])];
+  const resv = d.resv.length ? ` ${d.resv.map(region).join(' ')}` : '';
+  return `dev${index} (${caps.join(',')})${resv}`;
+}
+
+/** The topology, one line per group (iommu, devices with caps and regions), then the IOAS slots. */
+export function topologyLines(topo: Topology): string[] {
+  const lines: string[] = [];
+  let dev = 0;
+  topo.groups.forEach((g, gi) => {
+    const m = topo.iommus[g.iommu];
+    const iommu = m
+      ? `iommu${g.iommu} (${m.enforceCC ? 'enforce-cc' : 'no enforce-cc'}, msi ${m.isolatedMsi ? 'isolated' : 'not isolated'})`
+      : `iommu${g.iommu} (?)`;
+    const devs = g.devices.map((d) => device(d, dev++));
+    lines.push(...wrap(`group${gi} on ${iommu}: ${devs.join('; ')}`, LINE_WIDTH - 4, '      '));
+  });
+  if (topo.ioas.some((s) => s.mapped.length > 0)) {
+    const slots = topo.ioas.map((s, i) => `ioas slot ${i}: ${s.mapped.length ? s.mapped.map((m) => `mapped ${hex(m.start)}+${hex(m.length)}`).join(', ') : 'nothing mapped'}`);
+    lines.push(slots.join('; '));
+  }
+  return lines;
+}
+
+/** The workload in short form: topology, fault rate, setup, each thread's operations. */
+export function workloadLines(wl: Workload): string[] {
+  const lines = topologyLines(wl.topology);
+  lines.push(`faults: ${wl.faultDen > 0 ? `each failure point fails with probability 1/${wl.faultDen}` : 'off'}`);
+  const list = (name: string, ops: Workload['setup']) =>
+    wrap(`${name}: ${ops.length ? ops.map(describeOp).join('; ') : '(nothing)'}`, LINE_WIDTH - 4, '      ');
+  lines.push(...list('setup', wl.setup));
+  wl.threads.forEach((ops, i) => lines.push(...list(`T${i}`, ops)));
+  return lines;
+}
+
+/**
+ * Thread names of trace events. Events only carry the thread id, which each phase reuses
+ * (setup is thread 0, the concurrent threads T0..Tn-1, teardown thread 0 again, quiescence -1),
+ * so phases are told apart by counting each thread's completed operations ("<< op = result").
+ */
+export function traceThreadNames(trace: readonly TraceEvent[], wl: Workload): string[] {
+  type Phase = 'setup' | 'threads' | 'teardown';
+  let phase: Phase = 'setup';
+  let setupLeft = wl.setup.length;
+  const left = wl.threads.map((t) => t.length);
+  let threadsLeft = left.reduce((a, b) => a + b, 0);
+  if (setupLeft === 0) phase = threadsLeft === 0 ? 'teardown' : 'threads';
+  return trace.map((e) => {
+    if (e.thread < 0) return 'quiescence';
+    const done = e.text.startsWith('<< ');
+    switch (phase) {
+      case 'setup':
+        if (done && --setupLeft <= 0) phase = threadsLeft === 0 ? 'teardown' : 'threads';
+        return 'setup';
+      case 'threads':
+        if (done && (left[e.thread] ?? 0) > 0) {
+          left[e.thread]!--;
+          if (--threadsLeft <= 0) phase = 'teardown';
+        }
+        return `T${e.thread}`;
+      case 'teardown':
+        return 'teardown';
+    }
+  });
+}
+
+/** Everything the violation text needs: a document, or a replayed run in a document's frame. */
+export interface ViolationReport {
+  violation: Violation;
+  seed: number;
+  scheduleIndex: number;
+  workloadIndex: number;
+  scheduleSeed: number;
+  profile: string;
+  variants: readonly string[];
+  fixes: readonly string[];
+  workload: Workload;
+  ops: readonly OpRecord[];
+  trace: readonly TraceEvent[];
+  decisions: number;
+}
+
+export function reportOf(doc: ViolationDoc): ViolationReport {
+  return {
+    violation: doc.violation,
+    seed: doc.seed,
+    scheduleIndex: doc.scheduleIndex,
+    workloadIndex: doc.workloadIndex,
+    scheduleSeed: doc.scheduleSeed,
+    profile: doc.profile,
+    variants: doc.variants,
+    fixes: doc.fixes,
+    workload: doc.workload,
+    ops: doc.ops,
+    trace: doc.trace,
+    decisions: doc.schedule.decisions.length,
+  };
+}
+
+export function violationHeader(v: Violation): string {
+  return `VIOLATION ${v.kind}${v.invariant ? ` [${v.invariant}]` : ''} at ${v.location}`;
+}
+
+/** The text of a violation for people: what, where, the workload, the ops, each thread's last steps, how to replay. */
+export function violationText(r: ViolationReport, docPath: string): string {
+  const v = r.violation;
+  const out: string[] = [];
+  const push = (line: string, indent = '    ') => out.push(...wrap(line, LINE_WIDTH, indent));
+  push(violationHeader(v));
+  for (const line of v.message.split('\n')) push(line, '      ');
+  if (v.invariant && INVARIANTS[v.invariant]) push(`${v.invariant}: ${INVARIANTS[v.invariant]}`);
+  push(`thread ${v.threadName}, step ${v.step}`);
+  push(`seed ${r.seed}, schedule ${r.scheduleIndex} (workload ${r.workloadIndex}), schedule seed ${r.scheduleSeed}, ${r.decisions} decisions`);
+  push(`profile ${r.profile}, variants: ${r.variants.length ? r.variants.join(', ') : 'none'}`);
+  push(`fixes applied: ${r.fixes.length ? r.fixes.join(', ') : 'none'}`);
+
+  out.push('', 'Workload');
+  for (const line of workloadLines(r.workload)) out.push(`  ${line}`);
+
+  out.push('', 'Operations (in completion order)');
+  if (r.ops.length === 0) out.push('  (none completed)');
+  const tw = Math.max(6, ...r.ops.map((o) => o.thread.length));
+  const ow = Math.min(70, Math.max(...r.ops.map((o) => o.op.length), 0));
+  for (const o of r.ops) out.push(clip(`  ${o.thread.padEnd(tw)}  ${o.op.padEnd(ow)}  ${o.result}`, LINE_WIDTH));
+
+  out.push('', `Last steps of each thread (up to ${LAST_STEPS}; >> marks the failing step)`);
+  const names = traceThreadNames(r.trace, r.workload);
+  const order: string[] = [];
+  const byName = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    let l = byName.get(n);
+    if (!l) byName.set(n, (l = []));
+    if (l.length === 0) order.push(n);
+    l.push(i);
+  });
+  if (order.length === 0) out.push('  (no trace)');
+  const sw = String(r.trace.length ? r.trace[r.trace.length - 1]!.step : 0).length;
+  const nw = Math.max(2, ...order.map((n) => n.length));
+  for (const name of order) {
+    const idx = byName.get(name)!;
+    const failing = name === v.threadName;
+    let marked = failing ? idx.filter((i) => r.trace[i]!.step === v.step) : [];
+    if (failing && marked.length === 0) marked = idx.slice(-1);
+    const mark = new Set(marked);
+    out.push(`  ${name}${failing ? ' (failing thread)' : ''}${idx.length > LAST_STEPS ? ` ... ${idx.length - LAST_STEPS} earlier events` : ''}`);
+    for (const i of idx.slice(-LAST_STEPS)) {
+      const e = r.trace[i]!;
+      out.push(clip(`  ${mark.has(i) ? '>>' : '  '} step ${String(e.step).padStart(sw)}  ${name.padEnd(nw)}  ${e.text}`, LINE_WIDTH));
+    }
+  }
+  out.push('', `Replay: npm run cli -- replay ${docPath}`);
+  return out.join('\n') + '\n';
+}
+
+// ---- summary -------------------------------------------------------------------------------
+
+function cov(name: string, c: CoverageFigures): string {
+  return `${name} states ${c.states.hit}/${c.states.total}, transitions ${c.transitions.hit}/${c.transitions.total}`;
+}
+
+function num(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** The human summary of a stress campaign (fast-check style: what failed, where, how to replay). */
+export function summaryText(s: StressSummary): string {
+  const out: string[] = [];
+  const push = (line: string, indent = '      ') => out.push(...wrap(line, LINE_WIDTH, indent));
+  const stop: Record<StressSummary['stoppedBy'], string> = {
+    runs: 'all requested schedules ran',
+    violation: 'stopped at the first violation (--keep-going collects all)',
+    time: 'stopped by --time',
+    interrupt: 'INTERRUPTED (Ctrl-C)',
+  };
+  push(
+    `iommufd-model ${s.tool.version} stress: seed ${s.seed}, profile ${s.profile}, variants: ${s.variants.length ? s.variants.join(', ') : 'none'}`,
+  );
+  push(
+    `  ${num(s.runsDone)}/${num(s.runsRequested)} schedules, ${num(s.steps)} steps in ${s.elapsedSeconds.toFixed(1)} s ` +
+      `(${num(s.schedulesPerSecond)} schedules/s, ${num(s.stepsPerSecond)} steps/s); ${stop[s.stoppedBy]}`,
+  );
+  if (s.fixes.length) {
+    push(`  fixes applied (${s.fixes.length}):`);
+    for (const f of s.fixes) out.push(clip(`    ${f.name} (${f.closes}): ${f.summary}`, LINE_WIDTH));
+  } else push('  fixes applied: none');
+  push(`  coverage: ${cov('device', s.coverage.device)}; ${cov('hwpt', s.coverage.hwpt)}`);
+
+  const d = s.violations.distinct;
+  if (d.length === 0) {
+    out.push('', `OK: no violation in ${num(s.runsDone)} schedules${s.interrupted ? ' (interrupted)' : ''}`);
+    out.push(`  summary: ${s.outDir}/summary.json`);
+    return out.join('\n') + '\n';
+  }
+  const kinds = Object.entries(s.violations.byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${num(n)}`)
+    .join(', ');
+  out.push('');
+  push(`FAILED: ${d.length} distinct violation${d.length === 1 ? '' : 's'} (schedules by kind: ${kinds})`);
+  for (const x of d) {
+    push(`  ${String(x.n).padStart(4, '0')} ${x.kind}${x.invariant ? ` [${x.invariant}]` : ''} at ${x.location}, schedule ${x.scheduleIndex} (workload ${x.workloadIndex}), ${x.thread} step ${x.step}`);
+    out.push(clip(`       ${x.message.split('\n')[0]}`, LINE_WIDTH));
+    out.push(`       ${x.text}`);
+  }
+  out.push('', 'Replay the first one:', `  ${s.replay}`);
+  return out.join('\n') + '\n';
+}
