@@ -55,19 +55,19 @@ export function handleError(e: unknown): number {
 
 export function positiveInt(value: string): number {
   const n = /^\+?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Expected a positive integer.');
   return n;
 }
 
 export function seedValue(value: string): number {
   const n = /^\+?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n >= 2 ** 32) throw new InvalidArgumentError('must be an integer from 0 to 4294967295.');
+  if (!Number.isSafeInteger(n) || n >= 2 ** 32) throw new InvalidArgumentError('Expected an integer from 0 to 4294967295 (2^32-1).');
   return n;
 }
 
 export function oneOf<T extends string>(what: string, ok: (s: string) => s is T, all: readonly string[]) {
   return (value: string): T => {
-    if (!ok(value)) throw new InvalidArgumentError(`is not a ${what}; one of: ${all.join(', ')}.`);
+    if (!ok(value)) throw new InvalidArgumentError(`Expected a ${what}: ${all.join(', ')}.`);
     return value;
   };
 }

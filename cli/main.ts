@@ -16,11 +16,11 @@ const MAX_THREADS = 64;
 
 function threadsValue(value: string): number {
   const n = positiveInt(value);
-  if (n > MAX_THREADS) throw new InvalidArgumentError(`must be at most ${MAX_THREADS}.`);
+  if (n > MAX_THREADS) throw new InvalidArgumentError(`Expected an integer from 1 to ${MAX_THREADS}.`);
   return n;
 }
 
-const variantValue = oneOf<VariantName>('variant (see the variants command)', isVariant, VARIANT_NAMES);
+const variantValue = oneOf<VariantName>('variant', isVariant, VARIANT_NAMES);
 const profileValue = oneOf<ProfileName>('profile', isProfile, PROFILES);
 
 function collectVariant(value: string, previous: VariantName[]): VariantName[] {
@@ -164,6 +164,14 @@ async function main(argv: string[]): Promise<number> {
   });
   await program.parseAsync(argv);
   return code;
+}
+
+// `iommufd-model variants | head -1`: a closed stdout is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
 }
 
 main(process.argv).then(

@@ -4,7 +4,7 @@ import { Runner } from '../runner/run.js';
 import { ReplayDivergence, ReplayScheduler } from '../schedulers/replay.js';
 import type { Violation } from '../engine/violation.js';
 import { DocError, formatJson, parseDoc, SCHEMA_VERSION, TOOL_NAME, toolVersion, toPlain, writeFileAtomic, type ViolationDoc } from '../runner/doc.js';
-import { reportOf, violationHeader, violationText } from '../runner/report.js';
+import { headline, reportOf, violationHeader, violationText } from '../runner/report.js';
 import { EXIT_INTERNAL, EXIT_VIOLATION, UsageError } from './errors.js';
 
 export interface ReplayCliOptions {
@@ -85,7 +85,7 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
     } else if (!same(r.violation, expected)) {
       result.outcome = 'different-violation';
       lines.push(`DIVERGED: ${file}: the replayed run ended in a different violation`);
-      lines.push(`  got:      ${violationHeader(r.violation)}: ${r.violation.message.split('\n')[0]}`);
+      lines.push(`  got:      ${violationHeader(r.violation)}: ${headline(r.violation.message)}`);
     } else {
       result.outcome = 'reproduced';
       const text = violationText({ ...reportOf(doc), violation: r.violation, ops: r.ops, trace: r.trace }, file);
@@ -100,7 +100,7 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
     lines.push(`DIVERGED: ${file}: ${e.message} (${doc.schedule.decisions.length} decisions recorded)`);
   }
   if (result.outcome !== 'reproduced') {
-    lines.push(`  expected: ${violationHeader(expected)}: ${expected.message.split('\n')[0]}`);
+    lines.push(`  expected: ${violationHeader(expected)}: ${headline(expected.message)}`);
     lines.push('  the model, the workload or the decisions changed since the document was written');
     out.write(lines.join('\n') + '\n');
   }

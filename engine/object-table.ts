@@ -141,7 +141,16 @@ export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFai
   }
   await o.destroyRwsem.upWrite(k, t);
   if (err !== null) {
-    if (allowFail) return;
+    if (allowFail) {
+      // Finding F3: a device of the group can detach and put a new auto HWPT after
+      // do_replace moved the group onto it but before its creator finalized it. The removal
+      // then sees a reserved slot (ENOENT) and v6.6 silently keeps the caller's reference.
+      if (k.fixes.autoPutUnfinalized && err.errno === 'ENOENT' && !o.published && !o.removed) {
+        await k.sched(t);
+        k.refDec(t, o, 'deref_user of an unfinalized object');
+      }
+      return;
+    }
     k.warn(t, '__iommufd_object_destroy_user', `${o.label} could not be removed (${err.errno}); it leaks`, 'I10');
   }
   await destroyOp(k, t, o);

@@ -35,17 +35,24 @@ export const FIXES: Fix[] = [
     summary:
       'iommufd_hw_pagetable_detach reads igroup->hwpt under the igroup lock, so a concurrent replace by another device of the group cannot make it detach from, and put, the old HWPT',
   },
+  {
+    name: 'auto-put-unfinalized',
+    closes: 'F3',
+    summary:
+      'iommufd_object_deref_user drops the caller\'s reference when the auto HWPT it puts is not finalized yet (a group member detached between do_replace and finalize in auto_get_domain), instead of leaking it',
+  },
 ];
 
 /** Findings that are not zoo variants: one boolean per fix, on in the fixed profile. */
 export interface FixFlags {
   replaceUnresvSameIoas: boolean;
   detachHwptUnderLock: boolean;
+  autoPutUnfinalized: boolean;
 }
 
 export function profileFixes(profile: ProfileName): FixFlags {
   const fixed = profile === 'fixed';
-  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed };
+  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed, autoPutUnfinalized: fixed };
 }
 
 export function isProfile(s: string): s is ProfileName {

@@ -5,7 +5,7 @@ import type { DeviceSpec, RegionSpec, Topology } from '../engine/topology.js';
 import { INVARIANTS } from '../properties/registry.js';
 import { describeOp, type Workload } from '../workload/types.js';
 import type { OpRecord } from '../workload/execute.js';
-import type { CoverageFigures, StressSummary, ViolationDoc } from './doc.js';
+import { replayCommand, type CoverageFigures, type StressSummary, type ViolationDoc } from './doc.js';
 
 export const LINE_WIDTH = 160;
 /** Trace events shown per thread in "last steps of each thread". */
@@ -145,6 +145,11 @@ export function reportOf(doc: ViolationDoc): ViolationReport {
   };
 }
 
+/** The first line of a message that says something (lockdep reports open with a ===== banner). */
+export function headline(message: string): string {
+  return (message.split('\n').find((l) => /[A-Za-z0-9]/.test(l)) ?? message).trim();
+}
+
 export function violationHeader(v: Violation): string {
   return `VIOLATION ${v.kind}${v.invariant ? ` [${v.invariant}]` : ''} at ${v.location}`;
 }
@@ -155,7 +160,7 @@ export function violationText(r: ViolationReport, docPath: string): string {
   const out: string[] = [];
   const push = (line: string, indent = '    ') => out.push(...wrap(line, LINE_WIDTH, indent));
   push(violationHeader(v));
-  for (const line of v.message.split('\n')) push(line, '      ');
+  for (const line of v.message.split('\n')) push(line, `${/^\s*/.exec(line)![0]}    `);
   if (v.invariant && INVARIANTS[v.invariant]) push(`${v.invariant}: ${INVARIANTS[v.invariant]}`);
   push(`thread ${v.threadName}, step ${v.step}`);
   push(`seed ${r.seed}, schedule ${r.scheduleIndex} (workload ${r.workloadIndex}), schedule seed ${r.scheduleSeed}, ${r.decisions} decisions`);
@@ -196,7 +201,10 @@ export function violationText(r: ViolationReport, docPath: string): string {
       out.push(clip(`  ${mark.has(i) ? '>>' : '  '} step ${String(e.step).padStart(sw)}  ${name.padEnd(nw)}  ${e.text}`, LINE_WIDTH));
     }
   }
-  out.push('', `Replay: npm run cli -- replay ${docPath}`);
+  if (!byName.has(v.threadName)) {
+    out.push(`  ${v.threadName} (failing thread): no trace events; it failed at step ${v.step}${v.threadName === 'quiescence' ? ', after every thread finished' : ''}`);
+  }
+  out.push('', `Replay: ${replayCommand(docPath)}`);
   return out.join('\n') + '\n';
 }
 
@@ -247,7 +255,7 @@ export function summaryText(s: StressSummary): string {
   push(`FAILED: ${d.length} distinct violation${d.length === 1 ? '' : 's'} (schedules by kind: ${kinds})`);
   for (const x of d) {
     push(`  ${String(x.n).padStart(4, '0')} ${x.kind}${x.invariant ? ` [${x.invariant}]` : ''} at ${x.location}, schedule ${x.scheduleIndex} (workload ${x.workloadIndex}), ${x.thread} step ${x.step}`);
-    out.push(clip(`       ${x.message.split('\n')[0]}`, LINE_WIDTH));
+    out.push(clip(`       ${headline(x.message)}`, LINE_WIDTH));
     out.push(`       ${x.text}`);
   }
   out.push('', 'Replay the first one:', `  ${s.replay}`);

@@ -1,0 +1,238 @@
+// The compiled command line (node dist/cli/main.js), run as a child process: exit codes, files, replay.
+// `npm test` compiles with tsc first; run `npx tsc -p tsconfig.json` before `npx vitest run tests/cli`.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VARIANT_NAMES } from '../../engine/variants.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const ENV = { ...process.env };
+delete ENV.IOMMUFD_MODEL_DEBUG;
+
+let tmp = '';
+
+function cli(args: string[], timeout = 30_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: tmp, encoding: 'utf8', timeout, env: ENV });
+}
+
+function expectUsageError(r: SpawnSyncReturns<string>, match?: RegExp): void {
+  expect(r.status, r.stderr).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  if (match) expect(lines[0]).toMatch(match);
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.json first`);
+  tmp = mkdtempSync(join(tmpdir(), 'iommufd-model-cli-'));
+});
+
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('bad input: one line on stderr, exit 2', () => {
+  it.each([
+    [['stress', '--frobnicate'], /unknown option/],
+    [['stress', '--runs', '0'], /--runs/],
+    [['stress', '--runs', 'abc'], /--runs/],
+    [['stress', '--runs', '1.5'], /--runs/],
+    [['stress', '--threads', '0'], /--threads/],
+    [['stress', '--seed', '4294967296'], /--seed/],
+    [['stress', '--seed', 'x1'], /--seed/],
+    [['stress', '--time', '-3'], /--time/],
+    [['stress', '--profile', 'nope'], /--profile/],
+    [['stress', '--variant', 'nope'], /--variant/],
+    [['stress', '--variant', 'put-under-lock', '--variant', 'nope'], /nope/],
+    [['stress', 'extra-argument'], /too many arguments|excess/i],
+    [['bogus-command'], /unknown command/],
+    [['replay'], /missing required argument/],
+    [['--frobnicate'], /unknown option/],
+  ])('%j', (args, match) => {
+    const r = cli(args as string[]);
+    expectUsageError(r, match);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(tmp, 'out'))).toBe(false);
+  });
+
+  it('a missing replay file', () => {
+    expectUsageError(cli(['replay', join(tmp, 'no-such.json')]), /no-such\.json: no such file/);
+  });
+
+  it('a malformed replay document', () => {
+    const f = join(tmp, 'broken.json');
+    writeFileSync(f, '{"schemaVersion": 1, "seed": ');
+    expectUsageError(cli(['replay', f]), /broken\.json: is not valid JSON/);
+  });
+
+  it('a replay document of the wrong shape or schema version', () => {
+    const f = join(tmp, 'shape.json');
+    writeFileSync(f, JSON.stringify({ schemaVersion: 2 }));
+    expectUsageError(cli(['replay', f]), /shape\.json: schemaVersion/);
+    writeFileSync(f, JSON.stringify([1, 2]));
+    expectUsageError(cli(['replay', f]), /shape\.json: document must be an object/);
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints the package version', () => {
+    const r = cli(['--version']);
+    expect(r.status).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it.each([[[]], [['stress']], [['replay']], [['variants']]])('%j --help has examples', (args) => {
+    const r = cli([...(args as string[]), '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+});
+
+describe('stress', () => {
+  it('--runs 300 --seed 3 on the default profile: exit 0 and summary.json', () => {
+    const out = join(tmp, 'ok');
+    // Stale documents of an earlier run are removed; other files are left alone.
+    mkdirSync(join(out, 'violations'), { recursive: true });
+    writeFileSync(join(out, 'violations', '0007.json'), '{}');
+    writeFileSync(join(out, 'violations', '0007.txt'), 'old');
+    writeFileSync(join(out, 'violations', 'notes.md'), 'mine');
+    const r = cli(['stress', '--runs', '300', '--seed', '3', '--out', out]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/OK: no violation in 300 schedules/);
+    expect(readdirSync(join(out, 'violations')).sort()).toEqual(['notes.md']);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: 'iommufd-model' },
+      seed: 3,
+      runsDone: 300,
+      runsRequested: 300,
+      profile: 'fixed',
+      variants: [],
+      interrupted: false,
+      stoppedBy: 'runs',
+      replay: null,
+      violations: { byKind: {}, distinct: [] },
+      options: { runs: 300, threads: null, profile: 'fixed', faults: true, atomicity: true, scheduler: 'random', keepGoing: false },
+    });
+    for (const k of ['steps', 'elapsedSeconds', 'stepsPerSecond', 'schedulesPerSecond']) expect(typeof s[k]).toBe('number');
+    expect(s.steps).toBeGreaterThan(0);
+    expect(s.fixes.length).toBeGreaterThan(0);
+    for (const f of s.fixes) expect(f).toEqual({ name: expect.any(String), closes: expect.any(String), summary: expect.any(String) });
+    for (const m of ['device', 'hwpt']) {
+      expect(s.coverage[m].states.total).toBeGreaterThan(0);
+      expect(s.coverage[m].transitions.hit).toBeLessThanOrEqual(s.coverage[m].transitions.total);
+    }
+  });
+
+  it('--json - puts the summary JSON on stdout and the text on stderr', () => {
+    const out = join(tmp, 'json');
+    const r = cli(['stress', '--runs', '50', '--seed', '9', '--threads', '2', '--no-faults', '--out', out, '--json', '-']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ seed: 9, runsDone: 50, options: { threads: 2, faults: false } });
+    expect(r.stderr).toMatch(/OK: no violation/);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(s);
+  });
+
+  it('--time bounds the campaign', () => {
+    const out = join(tmp, 'time');
+    const r = cli(['stress', '--runs', '100000000', '--time', '1', '--no-faults', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.stoppedBy).toBe('time');
+    expect(s.runsDone).toBeLessThan(100000000);
+  });
+
+  it('the first Ctrl-C stops the campaign and still writes the summary', async () => {
+    const out = join(tmp, 'sigint');
+    const child = spawn(process.execPath, [CLI, 'stress', '--runs', '100000000', '--no-faults', '--out', out], { cwd: tmp, env: ENV });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGINT'), 1500);
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    clearTimeout(timer);
+    expect([0, 1], stderr).toContain(code);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.interrupted).toBe(true);
+    expect(s.stoppedBy).toBe('interrupt');
+    expect(s.runsDone).toBeGreaterThan(0);
+  });
+});
+
+describe('a violation: documents and replay', () => {
+  const out = () => join(tmp, 'z2');
+  const doc = () => join(out(), 'violations', '0001.json');
+
+  it('stress --seed 5 --runs 3000 --variant unlock-before-finalize exits 1 and writes 0001.json/.txt', () => {
+    const r = cli(['stress', '--seed', '5', '--runs', '3000', '--variant', 'unlock-before-finalize', '--out', out()]);
+    expect(r.status, r.stderr + r.stdout).toBe(1);
+    expect(readdirSync(join(out(), 'violations')).sort()).toEqual(['0001.json', '0001.txt']);
+    const d = JSON.parse(readFileSync(doc(), 'utf8'));
+    expect(d).toMatchObject({
+      schemaVersion: 1,
+      tool: { name: 'iommufd-model' },
+      seed: 5,
+      profile: 'fixed',
+      variants: ['unlock-before-finalize'],
+      options: { runs: 3000, profile: 'fixed', variants: ['unlock-before-finalize'], scheduler: 'random', atomicity: true, faults: true },
+      replay: `npm run cli -- replay ${doc()}`,
+    });
+    expect(d.schedule.decisions.length).toBeGreaterThan(3);
+    expect(d.trace.length).toBeGreaterThan(0);
+    const text = readFileSync(join(out(), 'violations', '0001.txt'), 'utf8');
+    expect(text.split('\n')[0]).toBe(`VIOLATION ${d.violation.kind}${d.violation.invariant ? ` [${d.violation.invariant}]` : ''} at ${d.violation.location}`);
+    expect(text).toContain(`Replay: npm run cli -- replay ${doc()}`);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(160);
+    const s = JSON.parse(readFileSync(join(out(), 'summary.json'), 'utf8'));
+    expect(s.violations.distinct).toHaveLength(1);
+    expect(s.violations.distinct[0]).toMatchObject({ n: 1, file: doc(), kind: d.violation.kind, location: d.violation.location });
+    expect(s.replay).toBe(`npm run cli -- replay ${doc()}`);
+    expect(s.stoppedBy).toBe('violation');
+    expect(r.stdout).toContain(s.replay);
+  });
+
+  it('replay reproduces it: exit 1 and the same text', () => {
+    const r = cli(['replay', doc()]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toBe(readFileSync(join(out(), 'violations', '0001.txt'), 'utf8'));
+    const j = cli(['replay', doc(), '--json', '-']);
+    expect(j.status).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ outcome: 'reproduced', divergence: null });
+  });
+
+  it('replay of decisions that no longer fit exits 3', () => {
+    const d = JSON.parse(readFileSync(doc(), 'utf8'));
+    d.schedule.decisions = d.schedule.decisions.slice(0, 3);
+    const f = join(tmp, 'truncated.json');
+    writeFileSync(f, JSON.stringify(d));
+    const r = cli(['replay', f]);
+    expect(r.status, r.stderr + r.stdout).toBe(3);
+    expect(r.stdout).toMatch(/DIVERGED/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('variants', () => {
+  it('lists every runnable variant as NAME<TAB>Zn<TAB>commit<TAB>catches', () => {
+    const r = cli(['variants']);
+    expect(r.status).toBe(0);
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split('\t'));
+    expect(rows.map((c) => c[0])).toEqual(VARIANT_NAMES);
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    for (const c of rows) {
+      expect(c).toHaveLength(4);
+      expect(c[1]).toMatch(/^Z\d+$/);
+    }
+  });
+});
