@@ -2,8 +2,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_MAX_STEPS } from '../runner/run.js';
-import { DEFAULT_WORKLOAD_EVERY } from '../runner/stress.js';
 import { FIXES, fixesApplied, type ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
 import {

@@ -29,6 +29,8 @@ import { DEVICE, HWPT, type CompiledMachine, type Coverage } from '../models/ind
 export interface TraceEvent {
   step: number;
   thread: number;
+  /** Thread name: ids are reused by each phase (setup, T0.., teardown). */
+  name: string;
   text: string;
 }
 
@@ -126,6 +128,7 @@ export class Kernel implements LockEnv {
         const d = new PhysDev(`dev${this.devices.length}(g${gi}.${di})`, grp, spec, false);
         grp.devices.push(d);
         this.devices.push(d);
+        this.coverage?.device.visit(d.mstate);
       });
     });
   }
@@ -188,7 +191,7 @@ export class Kernel implements LockEnv {
   }
 
   note(t: EThread, text: string): void {
-    if (this.tracing) this.trace.push({ step: this.rt.steps, thread: t.id, text });
+    if (this.tracing) this.trace.push({ step: this.rt.steps, thread: t.id, name: t.name, text });
   }
 
   /** A scheduling point before an access to shared state. */

@@ -23,6 +23,7 @@ export async function objectAlloc<T extends IObj>(k: Kernel, t: EThread, o: T): 
   if (o instanceof Hwpt) {
     o.mstate = HWPT.initial;
     o.creator = t;
+    k.coverage?.hwpt.visit(o.mstate);
   }
   if (k.tracing) k.note(t, `alloc ${o.label} (reserved)`);
   return o;

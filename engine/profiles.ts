@@ -16,7 +16,7 @@ export const FIXES: Fix[] = [
     name: 'destroy-takes-destroy-rwsem',
     closes: 'Z1',
     summary:
-      'IOMMU_DESTROY takes destroy_rwsem for write (blocking) around iommufd_object_remove, so no short-term holder can sit between its refcount drop and its up_read',
+      'IOMMU_DESTROY trylocks destroy_rwsem for write inside its xa_lock section and answers EBUSY when that fails, so an object cannot be freed while a short-term holder sits between its refcount_dec and its up_read'
   },
   {
     name: 'replace-requires-attached',

@@ -20,6 +20,7 @@ async function mockDevCreate(k: Kernel, t: EThread): Promise<PhysDev> {
   const d = new PhysDev(`mock${id}`, grp, MOCK_SPEC, true);
   grp.devices.push(d);
   k.devices.push(d);
+  k.coverage?.device.visit(d.mstate);
   return d;
 }
 

@@ -8,7 +8,7 @@ import type { TraceEvent } from '../engine/kernel.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
-import type { Op, Workload } from '../workload/types.js';
+import type { Workload } from '../workload/types.js';
 import type { OpRecord } from '../workload/execute.js';
 import type { Found } from './stress.js';
 
@@ -396,6 +396,7 @@ export function validateDoc(v: unknown): ViolationDoc {
     const e = obj(x, `trace[${i}]`);
     int(e.step, `trace[${i}].step`, 0);
     int(e.thread, `trace[${i}].thread`, -1);
+    str(e.name, `trace[${i}].name`);
     str(e.text, `trace[${i}].text`);
   });
   str(d.replay, 'replay');

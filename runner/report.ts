@@ -81,35 +81,9 @@ export function workloadLines(wl: Workload): string[] {
   return lines;
 }
 
-/**
- * Thread names of trace events. Events only carry the thread id, which each phase reuses
- * (setup is thread 0, the concurrent threads T0..Tn-1, teardown thread 0 again, quiescence -1),
- * so phases are told apart by counting each thread's completed operations ("<< op = result").
- */
-export function traceThreadNames(trace: readonly TraceEvent[], wl: Workload): string[] {
-  type Phase = 'setup' | 'threads' | 'teardown';
-  let phase: Phase = 'setup';
-  let setupLeft = wl.setup.length;
-  const left = wl.threads.map((t) => t.length);
-  let threadsLeft = left.reduce((a, b) => a + b, 0);
-  if (setupLeft === 0) phase = threadsLeft === 0 ? 'teardown' : 'threads';
-  return trace.map((e) => {
-    if (e.thread < 0) return 'quiescence';
-    const done = e.text.startsWith('<< ');
-    switch (phase) {
-      case 'setup':
-        if (done && --setupLeft <= 0) phase = threadsLeft === 0 ? 'teardown' : 'threads';
-        return 'setup';
-      case 'threads':
-        if (done && (left[e.thread] ?? 0) > 0) {
-          left[e.thread]!--;
-          if (--threadsLeft <= 0) phase = 'teardown';
-        }
-        return `T${e.thread}`;
-      case 'teardown':
-        return 'teardown';
-    }
-  });
+/** Thread names of trace events (each event names its thread; ids repeat across phases). */
+export function traceThreadNames(trace: readonly TraceEvent[], _wl?: Workload): string[] {
+  return trace.map((e) => e.name);
 }
 
 /** Everything the violation text needs: a document, or a replayed run in a document's frame. */
