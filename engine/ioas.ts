@@ -10,6 +10,7 @@ export async function ioasAllocIoctl(k: Kernel, t: EThread, flags = 0): Promise<
   if (flags !== 0) throw new KErr('EOPNOTSUPP');
   const ioas = await objectAlloc(k, t, new Ioas());
   k.newIoasParts(ioas);
+  k.allIoas.push(ioas);
   const spec = k.topo.ioas[k.ioasCount++];
   if (spec) for (const m of spec.mapped) ioas.iopt.mapped.push({ start: m.start, last: m.start + m.length - 1 });
   if (k.shouldFail(t, 'copy_to_user')) {

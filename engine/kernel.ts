@@ -97,6 +97,8 @@ export class Kernel implements LockEnv {
   readonly allIgroups: IGroup[] = [];
   readonly allDomains: Domain[] = [];
   readonly allObjects: IObj[] = [];
+  /** Every IOAS ever allocated (the I5 check walks their reservations). */
+  readonly allIoas: Ioas[] = [];
   /** Number of IOAS allocated so far (indexes topology.ioas). */
   ioasCount = 0;
   warnings: string[] = [];
@@ -125,7 +127,7 @@ export class Kernel implements LockEnv {
       (grp as { mutex: KMutex }).mutex = new KMutex(`group#${gi}->mutex`, cls.groupMutex, grp);
       this.iommuGroups.push(grp);
       g.devices.forEach((spec, di) => {
-        const d = new PhysDev(`dev${this.devices.length}(g${gi}.${di})`, grp, spec, false);
+        const d = new PhysDev(this.nextUid(), `dev${this.devices.length}(g${gi}.${di})`, grp, spec, false);
         grp.devices.push(d);
         this.devices.push(d);
         this.coverage?.device.visit(d.mstate);

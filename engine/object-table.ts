@@ -118,7 +118,17 @@ export async function putObject(k: Kernel, t: EThread, o: IObj): Promise<void> {
 /** iommufd_object_remove, an atomic xa_lock section. Returns the object or throws ENOENT/EBUSY. */
 function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): IObj {
   const o = k.load(id);
-  if (o === null) throw new KErr('ENOENT');
+  if (o === null) {
+    // Finding F3: a device of the group can detach and put a new auto HWPT after do_replace
+    // moved the group onto it but before its creator finalized it. The slot still holds
+    // XA_ZERO_ENTRY, and v6.6 returns ENOENT keeping the caller's reference (a leak); the fix
+    // drops that reference here, under xa_lock, while the slot is known to be unpublished.
+    const reserved = k.objects[id];
+    if (extraPut && k.fixes.autoPutUnfinalized && reserved && !reserved.published) {
+      k.refDec(t, reserved, 'iommufd_object_remove extra_put (unfinalized)');
+    }
+    throw new KErr('ENOENT');
+  }
   if (extraPut) k.refDec(t, o, 'iommufd_object_remove extra_put');
   if (o.users !== 1) throw new KErr('EBUSY');
   o.users = 0;
@@ -142,16 +152,7 @@ export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFai
   }
   await o.destroyRwsem.upWrite(k, t);
   if (err !== null) {
-    if (allowFail) {
-      // Finding F3: a device of the group can detach and put a new auto HWPT after
-      // do_replace moved the group onto it but before its creator finalized it. The removal
-      // then sees a reserved slot (ENOENT) and v6.6 silently keeps the caller's reference.
-      if (k.fixes.autoPutUnfinalized && err.errno === 'ENOENT' && !o.published && !o.removed) {
-        await k.sched(t);
-        k.refDec(t, o, 'deref_user of an unfinalized object');
-      }
-      return;
-    }
+    if (allowFail) return;
     k.warn(t, '__iommufd_object_destroy_user', `${o.label} could not be removed (${err.errno}); it leaks`, 'I10');
   }
   await destroyOp(k, t, o);

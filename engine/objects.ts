@@ -115,12 +115,17 @@ export class IommuGroup {
 export class PhysDev {
   /** Device lifecycle machine state (models/device.machine.ts). */
   mstate = 0;
+  /** Number of its reservations the kernel must make (all but DIRECT_RELAXABLE regions). */
+  readonly reservations: number;
   constructor(
+    readonly uid: number,
     readonly name: string,
     readonly group: IommuGroup,
     readonly spec: DeviceSpec,
     readonly mock: boolean,
-  ) {}
+  ) {
+    this.reservations = spec.resv.filter((r) => r.type !== 'direct-relaxable').length;
+  }
   get resv(): RegionSpec[] {
     return this.spec.resv;
   }

@@ -17,7 +17,7 @@ async function mockDevCreate(k: Kernel, t: EThread): Promise<PhysDev> {
   const grp = new IommuGroup(id, k.mockIommu, true, null as unknown as KMutex);
   (grp as { mutex: KMutex }).mutex = new KMutex(`group#${id}->mutex`, k.cls.groupMutex, grp);
   k.iommuGroups.push(grp);
-  const d = new PhysDev(`mock${id}`, grp, MOCK_SPEC, true);
+  const d = new PhysDev(k.nextUid(), `mock${id}`, grp, MOCK_SPEC, true);
   grp.devices.push(d);
   k.devices.push(d);
   k.coverage?.device.visit(d.mstate);

@@ -35,6 +35,42 @@ export function fingerprint(k: Kernel): string {
   return parts.join(' ');
 }
 
+function mix(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * The same observable state as `fingerprint`, hashed to 32 bits without building strings:
+ * taken before every checked operation, so it must be cheap. Reservations are summed, since
+ * their order in the iopt is not observable.
+ */
+export function stateHash(k: Kernel): number {
+  let h = 0x2545f491;
+  const objs = k.objects;
+  for (let id = 1; id < objs.length; id++) {
+    const o = objs[id];
+    if (!o || !o.published) continue;
+    h = mix(mix(mix(h, id), o.type), o.users - o.shortterm);
+    if (o.type === 3) {
+      const ioas = o as import('../engine/objects.js').Ioas;
+      for (const x of ioas.hwptList) h = mix(h, x.id);
+      h = mix(h, -1);
+      for (const d of ioas.iopt.domains) h = mix(h, d.uid);
+      h = mix(h, -2);
+      let r = 0;
+      for (const x of ioas.iopt.reserved) r = (r + mix(mix(x.start, x.last), (x.owner as { uid?: number } | null)?.uid ?? 0)) | 0;
+      h = mix(h, r);
+    }
+  }
+  for (const g of k.groups.values()) {
+    if (g.ref === 0) continue;
+    h = mix(mix(mix(h, g.uid), g.hwpt?.id ?? 0), g.group.domain?.uid ?? 0);
+    for (const d of g.deviceList) h = mix(h, d.id);
+  }
+  return h;
+}
+
 /** I13 after a solo successful replace: the group is on the new HWPT with every device's reference. */
 export function replaceMovedGroup(k: Kernel, h: Hwpt, groupDevices: number): string | null {
   const g = k.allIgroups.find((x) => !x.freed && x.hwpt === h && x.deviceList.length === groupDevices);

@@ -35,19 +35,14 @@ export function checkIgroup(k: Kernel, t: EThread, g: IGroup): void {
   }
 }
 
-function reservedRegions(dev: PhysDev): number {
-  return dev.resv.filter((r) => r.type !== 'direct-relaxable').length;
-}
-
 /** I5 for one device: its reservations are exactly in the IOAS of the HWPT it is attached to. */
 export function checkDeviceReservations(k: Kernel, t: EThread, dev: PhysDev, attachedIn: IGroup | null): void {
   const want = attachedIn?.hwpt?.ioas ?? null;
-  for (const o of k.objects) {
-    if (o === null || o.freed || o.type !== 3) continue;
-    const ioas = o as import('../engine/objects.js').Ioas;
-    if (!ioas.iopt) continue;
-    const have = ioas.iopt.reserved.reduce((n, r) => n + (r.owner === dev ? 1 : 0), 0);
-    const expect = ioas === want ? reservedRegions(dev) : 0;
+  for (const ioas of k.allIoas) {
+    if (ioas.freed || ioas.removed) continue;
+    let have = 0;
+    for (const r of ioas.iopt.reserved) if (r.owner === dev) have++;
+    const expect = ioas === want ? dev.reservations : 0;
     if (have !== expect) {
       violated(
         k,

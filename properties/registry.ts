@@ -29,4 +29,4 @@ export const defaultHooks: PropertyHooks = {
 };
 
 export { checkQuiescent, checkClosed } from './quiescence.js';
-export { fingerprint, replaceMovedGroup } from './atomicity.js';
+export { fingerprint, replaceMovedGroup, stateHash } from './atomicity.js';

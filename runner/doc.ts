@@ -5,6 +5,7 @@ import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { TraceEvent } from '../engine/kernel.js';
+import { FAULT_POINT_NAMES } from '../engine/faults.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
@@ -328,6 +329,12 @@ function checkWorkload(v: unknown, p: string): void {
   if (threads.length === 0) bad(`${p}.threads`, 'must not be empty');
   threads.forEach((t, i) => arr(t, `${p}.threads[${i}]`).forEach((o, j) => checkOp(o, `${p}.threads[${i}][${j}]`, nDevices)));
   int(w.faultDen, `${p}.faultDen`, 0);
+  if (w.faultPoints !== undefined) {
+    arr(w.faultPoints, `${p}.faultPoints`).forEach((x, i) => {
+      const name = str(x, `${p}.faultPoints[${i}]`);
+      if (!(FAULT_POINT_NAMES as string[]).includes(name)) bad(`${p}.faultPoints[${i}]`, `is not a failure point (${JSON.stringify(name)})`);
+    });
+  }
 }
 
 function checkProfile(v: unknown, p: string): ProfileName {

@@ -6,8 +6,9 @@ import { ReplayDivergence } from '../schedulers/replay.js';
 import { Lockdep, LockClasses } from '../engine/locks/lockdep.js';
 import { internClasses, Kernel, type ClassIds, type MachineCoverage, type TraceEvent } from '../engine/kernel.js';
 import { ViolationError, type Violation } from '../engine/violation.js';
-import { profileFixes, profileFlags, type ProfileName } from '../engine/profiles.js';
+import { profileFixes, profileFlags, type FixFlags, type ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
+import type { FaultPoint } from '../engine/faults.js';
 import { fopsRelease } from '../engine/object-table.js';
 import { checkClosed, checkQuiescent, defaultHooks } from '../properties/registry.js';
 import { Coverage, DEVICE, HWPT } from '../models/index.js';
@@ -23,6 +24,10 @@ export interface RunOptions {
   atomicity: boolean;
   /** Z6: one lockdep class for all destroy_rwsem. */
   singleRwsemClass?: boolean;
+  /** Override single fixes of the profile (tests and docs use it to show one finding alone). */
+  fixes?: Partial<FixFlags>;
+  /** Lock-release and quiescence invariant checks (default on; the bench turns them off to price them). */
+  invariants?: boolean;
 }
 
 export interface RunResult {
@@ -31,6 +36,8 @@ export interface RunResult {
   decisions: number[] | null;
   trace: TraceEvent[];
   ops: OpRecord[];
+  /** Steps each thread took, per phase (setup, threads, teardown): the bench replays these counts. */
+  threadSteps: number[][];
 }
 
 export const DEFAULT_MAX_STEPS = 20_000;
@@ -50,7 +57,7 @@ export class Runner {
     this.lockdep = new Lockdep(this.classes, 8);
     this.cls = internClasses(this.classes, opts.singleRwsemClass);
     this.flags = profileFlags(opts.profile, opts.variants);
-    this.fixes = profileFixes(opts.profile);
+    this.fixes = { ...profileFixes(opts.profile), ...opts.fixes };
   }
 
   async run(wl: Workload, scheduler: Scheduler, record: boolean, tracing = record): Promise<RunResult> {
@@ -64,31 +71,38 @@ export class Runner {
       flags: this.flags,
       fixes: this.fixes,
       faultDen: wl.faultDen,
+      faultPoints: wl.faultPoints ? new Set(wl.faultPoints as FaultPoint[]) : undefined,
       tracing,
     }, this.coverage);
-    k.props = defaultHooks;
+    const checks = this.opts.invariants !== false;
+    k.props = checks ? defaultHooks : null;
     const s = new Session(k, this.opts.atomicity, tracing);
     let violation: Violation | null = null;
+    const threadSteps: number[][] = [];
+    const phaseDone = () => threadSteps.push(rt.threads.map((t) => t.steps));
     const result = (): RunResult => ({
       violation,
       steps: rt.steps,
       decisions: rt.decisions,
       trace: k.trace,
       ops: s.log ?? [],
+      threadSteps,
     });
 
     // Setup: sequential, before any thread starts.
     rt.beginPhase();
     rt.spawn('setup', (t) => runOps(s, t, wl.setup));
     violation = this.verdict(k, await rt.run());
+    phaseDone();
     if (violation) return result();
 
     rt.beginPhase();
     wl.threads.forEach((ops, i) => rt.spawn(`T${i}`, (t) => runOps(s, t, ops)));
     violation = this.verdict(k, await rt.run());
+    phaseDone();
     if (violation) return result();
 
-    violation = this.check(k, () => checkQuiescent(k, new EThread(-1, 'quiescence')));
+    if (checks) violation = this.check(k, () => checkQuiescent(k, new EThread(-1, 'quiescence')));
     if (violation) return result();
 
     rt.beginPhase();
@@ -99,6 +113,7 @@ export class Runner {
       checkClosed(k, t);
     });
     violation = this.verdict(k, await rt.run());
+    phaseDone();
     return result();
   }
 

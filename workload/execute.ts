@@ -9,7 +9,7 @@ import { ioasAllocIoctl } from '../engine/ioas.js';
 import { hwptAllocIoctl } from '../engine/hw-pagetable.js';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, type PtId } from '../engine/device.js';
 import { mockDomain, mockDomainReplace } from '../engine/selftest.js';
-import { fingerprint, replaceMovedGroup } from '../properties/registry.js';
+import { fingerprint, replaceMovedGroup, stateHash } from '../properties/registry.js';
 import { describeOp, type Op, type Ref } from './types.js';
 
 /** The driver's view of one topology device: what the kAPI caller believes. */
@@ -55,7 +55,8 @@ export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 
   t.op = op.op;
   if (k.tracing) k.note(t, `>> ${desc}`);
   const solo = s.atomicity && ATOMIC_OPS.has(op.op);
-  const fp = solo ? fingerprint(k) : '';
+  const before = solo ? stateHash(k) : 0;
+  const beforeText = solo && k.tracing ? fingerprint(k) : '';
   const s0 = k.rt.steps;
   const t0 = t.steps;
   let r: OpResult | 'skipped';
@@ -66,9 +67,9 @@ export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 
     r = e.errno;
   }
   if (solo && r !== 'ok' && r !== 'skipped' && k.rt.steps - s0 === t.steps - t0) {
-    const after = fingerprint(k);
-    if (after !== fp) {
-      k.fail(t, 'invariant', `I9:${op.op}`, `I9 (failure atomicity) violated: ${op.op} failed with ${r} but changed the state\n  before: ${fp}\n  after:  ${after}`, 'I9');
+    if (stateHash(k) !== before) {
+      const diff = beforeText ? `\n  before: ${beforeText}\n  after:  ${fingerprint(k)}` : `\n  after: ${fingerprint(k)}`;
+      k.fail(t, 'invariant', `I9:${op.op}`, `I9 (failure atomicity) violated: ${op.op} failed with ${r} but changed the state${diff}`, 'I9');
     }
   }
   if (k.tracing) k.note(t, `<< ${desc} = ${r}`);

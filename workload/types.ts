@@ -27,6 +27,8 @@ export interface Workload {
   threads: Op[][];
   /** Fault probability denominator (each failure point fails with probability 1/faultDen); 0 = off. */
   faultDen: number;
+  /** Only these failure points may fail (engine/faults.ts names); all of them when absent. */
+  faultPoints?: string[];
 }
 
 /** The native kAPI operations on topology devices; each device belongs to one thread. */
