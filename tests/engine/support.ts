@@ -23,6 +23,10 @@ import { deviceAttach, deviceReplace, type PtId } from '../../engine/device.js';
 export class FaultGate implements Scheduler {
   readonly name = 'fault-gate';
   armed = false;
+  /** While armed, let this many reached points pass before failing. */
+  skip = 0;
+  /** Fault draws seen while armed. */
+  draws = 0;
   newExecution(): boolean {
     return true;
   }
@@ -30,7 +34,13 @@ export class FaultGate implements Scheduler {
     return enabled[0]!;
   }
   draw(bound: number): number {
-    return this.armed ? 0 : bound - 1;
+    if (!this.armed) return bound - 1;
+    this.draws++;
+    if (this.skip > 0) {
+      this.skip--;
+      return bound - 1;
+    }
+    return 0;
   }
 }
 
