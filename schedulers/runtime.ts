@@ -65,6 +65,15 @@ export class Runtime {
   private finish: ((e: RunEnd) => void) | null = null;
   private current = -1;
   private epoch = 0;
+  /** The thread parking at the point being created (read by the shared executor below). */
+  private parking: EThread | null = null;
+  /** One executor for every point: no closure allocated per step. */
+  private readonly park = (res: () => void): void => {
+    const t = this.parking!;
+    this.parking = null;
+    t.resume = res;
+    this.dispatch();
+  };
 
   constructor(
     public scheduler: Scheduler,
@@ -134,21 +143,17 @@ export class Runtime {
   /** A plain scheduling point: any thread may run next. */
   point(t: EThread): Promise<void> {
     if (this.end !== null || t.epoch !== this.epoch) return Promise.reject(new StopRun());
-    return new Promise<void>((res) => {
-      t.resume = res;
-      this.dispatch();
-    });
+    this.parking = t;
+    return new Promise<void>(this.park);
   }
 
   /** A blocking point: t is enabled only once `w.canAcquire(mode)`. On return it can acquire at once. */
   waitFor(t: EThread, w: Waitable, mode: number): Promise<void> {
     if (this.end !== null || t.epoch !== this.epoch) return Promise.reject(new StopRun());
-    return new Promise<void>((res) => {
-      t.resume = res;
-      t.waitLock = w;
-      t.waitMode = mode;
-      this.dispatch();
-    });
+    t.waitLock = w;
+    t.waitMode = mode;
+    this.parking = t;
+    return new Promise<void>(this.park);
   }
 
   /** Nondeterministic choice in [0, bound), owned by the scheduler and recorded for replay. */

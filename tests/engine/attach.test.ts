@@ -214,6 +214,23 @@ describe('attach by id', () => {
   });
 });
 
+describe('attach preconditions', () => {
+  it('attaching an attached device again is a caller bug: device_list corruption is reported (I2)', async () => {
+    // iommufd_device_attach has no check; a second list_add_tail corrupts device_list. The
+    // engine runs the attach (the group's own HWPT accepts it) and its I2 check at the igroup
+    // unlock sees the device twice on the list, before the device machine would refuse ATTACH.
+    const k = makeKernel();
+    const out = await runOne(k, async (t) => {
+      const ioas = await ioasAllocIoctl(k, t);
+      const a = await deviceBind(k, t, k.devices[0]!);
+      await attach(k, t, a, ioas.id);
+      await attach(k, t, a, ioas.id);
+    });
+    expect(out.violation?.kind).toBe('invariant');
+    expect(out.violation?.location).toBe('I2:list-duplicate');
+  });
+});
+
 describe('enforce cache coherency', () => {
   // iommu 0 can enforce; group 0 has a plain device, group 1 an enforcing one.
   const MIXED = topo([[dev()], [dev({ enforceCC: true })]]);

@@ -17,7 +17,7 @@ import { hwptAllocIoctl } from '../../engine/hw-pagetable.js';
 import { mockDomain } from '../../engine/selftest.js';
 import { Hwpt, Idev, Ioas, OBJ_ANY, ObjType, SelftestObj } from '../../engine/objects.js';
 import { PROFILES } from '../../engine/profiles.js';
-import { attach, live, obj, TWO_GROUPS, TWO_IN_GROUP } from './support.js';
+import { attach, live, makeGated, obj, TWO_GROUPS } from './support.js';
 
 describe('object ids (xa_alloc with XA_FLAGS_ALLOC1)', () => {
   it('hands out the lowest free id starting at 1 and reuses destroyed ids', async () => {
@@ -79,6 +79,44 @@ describe('object ids (xa_alloc with XA_FLAGS_ALLOC1)', () => {
     });
     expect(out.violation).toBeNull();
     expect(ids).toEqual([1, 1]);
+  });
+});
+
+describe('IOMMU_IOAS_ALLOC (iommufd_ioas_alloc_ioctl)', () => {
+  it('flags != 0 -> EOPNOTSUPP without allocating; success: users 1, published, empty iopt', async () => {
+    const k = makeKernel();
+    const seen: unknown[] = [];
+    const out = await runOne(k, async (t) => {
+      seen.push(await errno(ioasAllocIoctl(k, t, 1)));
+      const ioas = await ioasAllocIoctl(k, t);
+      seen.push(ioas.id, ioas.users, ioas.published, ioas.hwptList.length, ioas.iopt.domains.length, ioas.iopt.reserved.length);
+    });
+    expect(out.violation).toBeNull();
+    expect(seen).toEqual(['EOPNOTSUPP', 1, 1, true, 0, 0, 0]);
+  });
+
+  it('copy_to_user fails -> EFAULT: out_table aborts the object and frees its id', async () => {
+    const { k, gate } = makeGated({ points: ['copy_to_user'] });
+    const seen: unknown[] = [];
+    const out = await runOne(k, async (t) => {
+      gate.armed = true;
+      seen.push(await errno(ioasAllocIoctl(k, t)));
+      gate.armed = false;
+      seen.push(live(k).length, k.allObjects[0]!.freed, (await ioasAllocIoctl(k, t)).id);
+    });
+    expect(out.violation).toBeNull();
+    expect(seen).toEqual(['EFAULT', 0, true, 1]);
+  });
+
+  it('object_alloc fails -> ENOMEM, no id taken', async () => {
+    const k = makeKernel({ failAt: ['object_alloc'] });
+    let r: unknown;
+    const out = await runOne(k, async (t) => {
+      r = await errno(ioasAllocIoctl(k, t));
+    });
+    expect(out.violation).toBeNull();
+    expect(r).toBe('ENOMEM');
+    expect(k.objects.every((o) => o === null)).toBe(true);
   });
 });
 

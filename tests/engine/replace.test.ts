@@ -98,6 +98,32 @@ describe('replace between HWPTs', () => {
   }
 });
 
+describe('replace refcount arithmetic with three devices in the group', () => {
+  it('new + 3, old - 2 in do_replace and - 1 by the caller\'s put (iommufd_device_do_replace step "refcount_sub_and_test(num_devices - 1)")', async () => {
+    const k = makeKernel({ topology: topo([[dev(), dev(), dev()]]) });
+    const out = await runOne(k, async (t) => {
+      const ioas = await ioasAllocIoctl(k, t);
+      const d = [
+        await deviceBind(k, t, k.devices[0]!),
+        await deviceBind(k, t, k.devices[1]!),
+        await deviceBind(k, t, k.devices[2]!),
+      ];
+      const h1 = await hwptAllocIoctl(k, t, { flags: 0, devId: d[0]!.id, ptId: ioas.id });
+      const h2 = await hwptAllocIoctl(k, t, { flags: 0, devId: d[0]!.id, ptId: ioas.id });
+      for (const x of d) await attach(k, t, x, h1.id);
+      expect([h1.users, h2.users]).toEqual([4, 1]);
+      // Replace through the last device: the whole group moves.
+      await replace(k, t, d[2]!, h2.id);
+      expect([h1.users, h2.users]).toEqual([1, 4]);
+      expect(d.map((x) => x.users)).toEqual([3, 3, 3]);
+      // Detaching all of them leaves h2 with its xarray reference only.
+      for (const x of d) await deviceDetach(k, t, x);
+      expect([h1.users, h2.users, k.iommuGroups[0]!.domain]).toEqual([1, 1, null]);
+    });
+    expect(out.violation).toBeNull();
+  });
+});
+
 describe('replace to an IOAS', () => {
   it('creates an auto HWPT on a new IOAS and moves the reservations there; the old manual HWPT keeps users 1', async () => {
     const k = makeKernel({ topology: PAIR });
