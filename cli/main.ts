@@ -76,20 +76,8 @@ Examples:
   $ npm run cli -- variants
   $ npm run cli -- variants | grep -v '^#' | cut -f1`;
 
-interface StressFlags {
-  seed: number;
-  runs: number;
-  threads?: number;
-  profile: ProfileName;
-  variant: VariantName[];
-  out: string;
-  json?: string;
-  keepGoing?: boolean;
-  maxSteps: number;
-  workloadEvery: number;
-  faults: boolean;
-  time?: number;
-}
+/** What commander hands the action: the options, with --keep-going absent when not given. */
+type StressFlags = Omit<StressCliOptions, 'keepGoing'> & { keepGoing?: boolean };
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();

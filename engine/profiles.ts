@@ -27,7 +27,7 @@ export const FIXES: Fix[] = [
     name: 'replace-unresv-same-ioas',
     closes: 'F1',
     summary:
-      'a failed iommufd_device_do_replace between two HWPTs of the same IOAS no longer removes the still-attached devices\' reserved regions from that IOAS (later kernels guard err_unresv with old->ioas != new->ioas)',
+      'a failed iommufd_device_do_replace between two HWPTs of the same IOAS no longer removes the still-attached devices\' reserved regions from that IOAS (its unwind is guarded like the reservation, old->ioas != new->ioas)',
   },
   {
     name: 'detach-hwpt-under-lock',

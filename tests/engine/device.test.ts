@@ -141,6 +141,19 @@ describe('iommufd_group sharing (iommufd_get_group fast path) and unbind', () =>
     expect(seen).toEqual([true, 2, 2, 1, true, null, 1, false, 1, true, true, 0, true, 0, null, 0]);
   });
 
+  it('the second device of an owned group takes the fast paths: neither the igroup kzalloc nor __iommu_take_dma_ownership is reached', async () => {
+    const { k, gate } = makeGated({ topology: TWO_IN_GROUP, points: ['group_alloc', 'claim_dma_owner'] });
+    const out = await runOne(k, async (t) => {
+      const a = await deviceBind(k, t, k.devices[0]!);
+      gate.armed = true;
+      const b = await deviceBind(k, t, k.devices[1]!);
+      gate.armed = false;
+      // iommufd_get_group: kref_get_unless_zero on the existing igroup; claim: owner_cnt++.
+      expect([b.igroup === a.igroup, a.igroup.ref, k.iommuGroups[0]!.ownerCount, gate.draws]).toEqual([true, 2, 2, 0]);
+    });
+    expect(out.violation).toBeNull();
+  });
+
   it('rebinding after the igroup was freed allocates a new igroup', async () => {
     const k = makeKernel();
     const out = await runOne(k, async (t) => {
