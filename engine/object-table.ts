@@ -143,6 +143,10 @@ function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): 
 export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFail: boolean): Promise<void> {
   await o.destroyRwsem.downWrite(k, t);
   await k.sched(t);
+  // I12: the write lock is only granted once every short-term holder (get_object, lock_obj) is gone.
+  if (o.shortterm !== 0) {
+    k.fail(t, 'invariant', 'I12:destroy-waits', `I12 violated: destroy of ${o.label} proceeds while ${o.shortterm} short-term holder(s) remain`, 'I12');
+  }
   let err: KErr | null = null;
   try {
     objectRemoveNow(k, t, o.id, true);

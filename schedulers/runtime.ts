@@ -121,7 +121,14 @@ export class Runtime {
         () => {
           t.done = true;
           t.op = '';
-          if (t.epoch === this.epoch) this.dispatch();
+          if (t.epoch !== this.epoch) return;
+          // The next decision is taken here; a scheduler that throws (a replay that no longer
+          // fits) must end the run rather than become an unhandled rejection.
+          try {
+            this.dispatch();
+          } catch (err) {
+            this.stop(err);
+          }
         },
         (err: unknown) => {
           t.done = true;
@@ -136,7 +143,11 @@ export class Runtime {
     const p = new Promise<RunEnd>((res) => {
       this.finish = res;
     });
-    this.dispatch();
+    try {
+      this.dispatch();
+    } catch (err) {
+      this.stop(err);
+    }
     return p;
   }
 

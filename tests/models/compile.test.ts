@@ -40,7 +40,7 @@ describe.each(cases)('compiled %s table agrees with XState', (_name, machine, co
   for (const state of stateNames) {
     for (const type of events) {
       it(`${state} + ${type}`, () => {
-        const snap = machine.resolveState({ value: state });
+        const snap = machine.resolveState({ value: state, context: undefined });
         const s = compiled.states.indexOf(state);
         const e = compiled.events.indexOf(type);
         expect(s).toBeGreaterThanOrEqual(0);

@@ -325,9 +325,10 @@ describe('I4 auto HWPT in use at quiescence', () => {
 
   it('an auto HWPT kept alive by a leaked short-term hold after every device detached', async () => {
     const { k, s } = await fresh();
-    // Leak a short-term reference (users and the shadow count agree, so I1 holds).
+    // Leak a reference handed to a caller for a put that never comes (users and the shadow
+    // count agree, so I1 holds).
     s.h1.users++;
-    s.h1.shortterm++;
+    s.h1.transient++;
     const out = await runOne(k, async (t) => {
       await deviceDetach(k, t, s.d0);
       await deviceDetach(k, t, s.d1);
@@ -847,7 +848,7 @@ describe('I12 unbind waits for short-term holders', () => {
     }
   });
 
-  it('broken on purpose: when the holder\'s read hold is dropped behind the rwsem, unbind does not wait and the removal WARNs', async () => {
+  it('broken on purpose: when the holder\'s read hold is dropped behind the rwsem, unbind does not wait (I12)', async () => {
     let k!: Kernel;
     let s!: Base;
     let holding = false;
@@ -865,7 +866,7 @@ describe('I12 unbind waits for short-term holders', () => {
       },
       (t) => deviceUnbind(k, t, s.d2),
     );
-    expect(out.violation).toMatchObject({ kind: 'warn', location: '__iommufd_object_destroy_user' });
+    expect(out.violation).toMatchObject({ kind: 'invariant', invariant: 'I12', location: 'I12:destroy-waits' });
   });
 });
 

@@ -619,26 +619,31 @@ describe('replay', () => {
     d = divergence(await replayWith(outOfBound));
     expect(d.index).toBe(firstDraw);
     expect(d.expected).toBe('draw 9 (bound 4)');
+    outOfBound[firstDraw] = -(4 + 1);
+    d = divergence(await replayWith(outOfBound));
+    expect(d.expected).toBe('draw 4 (bound 4)');
+    outOfBound[firstDraw] = -(3 + 1);
+    expect((await replayWith(outOfBound)).kind).not.toBe('stopped');
 
     d = divergence(await replayWith(rec.decisions.slice(0, 1)));
     expect(d.index).toBe(1);
     expect(d.expected).toBe('end of schedule');
   });
 
-  it('a first decision that does not fit throws out of run()', async () => {
+  it('a first decision that does not fit ends the run with the divergence', async () => {
     const rt = new Runtime(new ReplayScheduler([5]), 100);
     rt.spawn('T0', async (t) => {
       await rt.point(t);
     });
-    expect(() => rt.run()).toThrow(ReplayDivergence);
+    const end = await rt.run();
+    expect(end.kind).toBe('stopped');
+    expect(end.kind === 'stopped' && end.reason).toBeInstanceOf(ReplayDivergence);
   });
 
-  // BUG: when the decision that no longer fits is the one taken right after a thread
-  // *finishes*, Runtime.spawn calls dispatch() inside the fulfilment handler of
-  // `.then(onDone, onErr)`; onErr does not cover onDone, so the ReplayDivergence becomes an
-  // unhandled promise rejection and run() never settles (the Runner hangs instead of
-  // reporting the divergence). The correct behaviour is a 'stopped' end with the divergence.
-  it.fails('a divergence at the decision right after a thread finishes ends the run with ReplayDivergence', async () => {
+  // Regression: the decision taken right after a thread finishes runs in the fulfilment
+  // handler of the thread's promise; a divergence there must end the run, not escape as an
+  // unhandled rejection that leaves run() pending.
+  it('a divergence at the decision right after a thread finishes ends the run with ReplayDivergence', async () => {
     const unhandled: unknown[] = [];
     const saved = process.listeners('unhandledRejection');
     process.removeAllListeners('unhandledRejection');
@@ -774,8 +779,13 @@ describe('stop and epochs', () => {
     expect(rt.threads[1]!.done).toBe(false);
   });
 
-  for (const how of ['reset', 'beginPhase'] as const) {
-    it(`a run abandoned after a stop does not disturb the next run on the same Runtime (${how})`, async () => {
+  for (const [how, ending] of [
+    ['reset', 'throws'],
+    ['reset', 'returns'],
+    ['beginPhase', 'throws'],
+    ['beginPhase', 'returns'],
+  ] as const) {
+    it(`a run abandoned after a stop does not disturb the next run on the same Runtime (${how}; the old thread then ${ending})`, async () => {
       const sched = new RandomScheduler(1);
       const rt = new Runtime(sched, 10_000);
       let releaseOld!: () => void;
@@ -798,8 +808,8 @@ describe('stop and epochs', () => {
           } catch (e) {
             oldEvents.push(e instanceof StopRun ? 'StopRun' : `other ${String(e)}`);
           }
-          // A late non-StopRun error of the old epoch must not stop the new run.
-          throw new Error('late error of the old run');
+          // Neither a late non-StopRun error nor a normal return of the old epoch may touch the new run.
+          if (ending === 'throws') throw new Error('late error of the old run');
         },
         async (t) => {
           for (;;) await rt.point(t);
