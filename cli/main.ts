@@ -10,6 +10,7 @@ import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js
 import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliOptions } from './stress.js';
 import { replayCommand } from './replay.js';
 import { variantsCommand } from './variants.js';
+import { checkCommand } from './check.js';
 
 /** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
 const MAX_THREADS = 64;
@@ -42,6 +43,19 @@ Examples:
   $ npm run cli -- stress --variant unlock-before-finalize --out out/z2
   $ npm run cli -- replay out/violations/0001.json
   $ npm run cli -- variants
+  $ npm run cli -- check tests/conformance/*.json
+
+${EXIT_CODES}`;
+
+const CHECK_EXAMPLES = `
+One line per scenario (PASS, or the first differing step: op, expected, got); the last line is
+"N passed, M failed". Exit 0 when all pass, 1 when any differs, 2 for a malformed file (the
+message names the file, the scenario and the step).
+
+Examples:
+  $ npm run cli -- check tests/conformance/*.json
+  $ npm run cli -- check my-regression.yaml --profile v6.6
+  $ npm run cli -- check tests/conformance/hwpt_alloc.json --json -
 
 ${EXIT_CODES}`;
 
@@ -132,6 +146,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', REPLAY_EXAMPLES)
     .action(async (file: string, f: { json?: string }) => {
       setExit(await replayCommand(file, { json: f.json }));
+    });
+
+  program
+    .command('check')
+    .description('run scenario files (JSON or YAML) sequentially and compare every step with the kernel')
+    .argument('<FILE...>', 'scenario files (../shared/spec/scenario-format.md, docs/scenarios.md)')
+    .option('--profile <P>', `kernel profile: ${PROFILES.join(' or ')}`, profileValue, 'fixed' as ProfileName)
+    .option('--json <FILE>', "write every step's expected and actual result as JSON to FILE (- = stdout)")
+    .addHelpText('after', CHECK_EXAMPLES)
+    .action(async (files: string[], f: { profile: ProfileName; json?: string }) => {
+      setExit(await checkCommand(files, { profile: f.profile, json: f.json }));
     });
 
   program

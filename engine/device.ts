@@ -22,7 +22,10 @@ import { DevEv, HwptEv } from '../models/index.js';
 function groupTryGet(k: Kernel, t: EThread, g: IGroup | undefined, group: IommuGroup): g is IGroup {
   if (!g) return false;
   k.checkAlive(t, g, 'iommufd_group_try_get');
-  if (g.group !== group) k.warn(t, 'iommufd_group_try_get', `${g.label} is for another iommu_group`, 'I2');
+  if (g.group !== group) {
+    k.warn(t, 'iommufd_group_try_get', `${g.label} is for another iommu_group`, 'I2');
+    return false;
+  }
   if (g.ref === 0) return false;
   g.ref++;
   return true;

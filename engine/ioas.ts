@@ -46,6 +46,7 @@ export async function iptTableAddDomain(k: Kernel, t: EThread, ioas: Ioas, d: Do
   let err: KErr | null = null;
   if (iopt.domains.includes(d)) {
     k.warn(t, 'iopt_table_add_domain', `${d.label} already in ${ioas.label}`, 'I3');
+    err = new KErr('EEXIST');
   } else if (iopt.mapped.length > 0 && k.shouldFail(t, 'add_domain')) {
     err = k.injected(t, 'add_domain');
   } else {
@@ -64,9 +65,11 @@ export async function iptTableRemoveDomain(k: Kernel, t: EThread, ioas: Ioas, d:
   await iopt.iovaRwsem.downWrite(k, t);
   const i = iopt.domains.indexOf(d);
   if (i < 0) k.warn(t, 'iopt_table_remove_domain', `${d.label} not in ${ioas.label}`, 'I3');
-  iopt.domains.splice(i, 1);
-  iopt.reserved = iopt.reserved.filter((r) => r.owner !== d);
-  if (k.tracing) k.note(t, `${ioas.label}.iopt.domains -= ${d.label}`);
+  else {
+    iopt.domains.splice(i, 1);
+    iopt.reserved = iopt.reserved.filter((r) => r.owner !== d);
+    if (k.tracing) k.note(t, `${ioas.label}.iopt.domains -= ${d.label}`);
+  }
   await iopt.iovaRwsem.upWrite(k, t);
   await iopt.domainsRwsem.upWrite(k, t);
 }
@@ -106,6 +109,7 @@ export async function iptEnforceDevResvRegions(
   }
   if (!err && ((swMsi && hwMsi) || swMsi > 1)) {
     k.warn(t, 'iopt_table_enforce_dev_resv_regions', `${dev.name}: insane MSI regions`);
+    err = new KErr('EINVAL');
   }
   if (err) iopt.reserved = iopt.reserved.filter((r) => r.owner !== dev);
   else k.note(t, `${ioas.label}: reserved regions of ${dev.name}`);

@@ -91,7 +91,11 @@ export async function claimDmaOwner(k: Kernel, t: EThread, dev: PhysDev, owner: 
 export async function releaseDmaOwner(k: Kernel, t: EThread, dev: PhysDev): Promise<void> {
   const g = dev.group;
   await g.mutex.lock(k, t);
-  if (g.ownerCount === 0) k.warn(t, 'iommu_device_release_dma_owner', `${g.label} has no DMA owner`, 'I10');
+  if (g.ownerCount === 0) {
+    k.warn(t, 'iommu_device_release_dma_owner', `${g.label} has no DMA owner`, 'I10');
+    await g.mutex.unlock(k, t);
+    return;
+  }
   if (--g.ownerCount === 0) {
     g.owner = null;
     if (g.domain !== null) k.warn(t, 'iommu_device_release_dma_owner', `${g.label} still on ${g.domain.label}`, 'I2');

@@ -102,6 +102,8 @@ export class Kernel implements LockEnv {
   /** Number of IOAS allocated so far (indexes topology.ioas). */
   ioasCount = 0;
   warnings: string[] = [];
+  /** Record WARNs and lifecycle-machine refusals instead of ending the run (the check command). */
+  softWarnings = false;
   closed = false;
   props: PropertyHooks | null = null;
   private uid = 0;
@@ -186,10 +188,14 @@ export class Kernel implements LockEnv {
     throw err;
   }
 
-  /** WARN_ON(): the kernel complains and goes on; for the tester any WARN is a finding. */
-  warn(t: EThread, location: string, message: string, invariant?: string): never {
+  /**
+   * WARN_ON(): the kernel complains and goes on. For the tester any WARN is a finding and ends
+   * the run, unless `softWarnings` is set (sequential scenarios, where a step may expect the
+   * kernel to WARN): then it is recorded and the caller continues as the kernel does.
+   */
+  warn(t: EThread, location: string, message: string, invariant?: string): void {
     this.warnings.push(`${location}: ${message}`);
-    this.fail(t, 'warn', location, `WARNING in ${location}: ${message}`, invariant);
+    if (!this.softWarnings) this.fail(t, 'warn', location, `WARNING in ${location}: ${message}`, invariant);
   }
 
   note(t: EThread, text: string): void {
@@ -201,8 +207,16 @@ export class Kernel implements LockEnv {
     return this.rt.point(t);
   }
 
+  /** A failure point armed to fail the next time it is reached (a scenario step's `inject`). */
+  injectOnce: FaultPoint | null = null;
+
   /** Does this failure point fail now? A scheduler draw when faults are on. */
   shouldFail(t: EThread, p: FaultPoint): boolean {
+    if (this.injectOnce === p) {
+      this.injectOnce = null;
+      if (this.tracing) this.note(t, `FAULT ${p} -> ${FAULT_POINTS[p]} (injected)`);
+      return true;
+    }
     if (this.faultDen === 0) return false;
     if (this.faultPoints !== undefined && !this.faultPoints.has(p)) return false;
     const failed = this.rt.draw(this.faultDen) === 0;
@@ -302,6 +316,10 @@ export class Kernel implements LockEnv {
     what: string,
   ): number {
     const to = m.table[from * m.events.length + ev]!;
+    if (to < 0 && this.softWarnings) {
+      this.warnings.push(`${m.id} machine refused ${m.events[ev]} in state ${m.states[from]} (${what})`);
+      return from;
+    }
     if (to < 0) {
       this.fail(
         t,

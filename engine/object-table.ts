@@ -158,6 +158,7 @@ export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFai
   if (err !== null) {
     if (allowFail) return;
     k.warn(t, '__iommufd_object_destroy_user', `${o.label} could not be removed (${err.errno}); it leaks`, 'I10');
+    return;
   }
   await destroyOp(k, t, o);
   kfree(k, t, o);
@@ -206,6 +207,7 @@ export async function fopsRelease(k: Kernel, t: EThread): Promise<void> {
     if (destroyed === 0) {
       const left = k.objects.filter((o): o is IObj => o !== null).map((o) => `${o.label} users=${o.users}`);
       k.warn(t, 'iommufd_fops_release', `bug related to users refcount: ${left.join(', ')}`, 'I10');
+      break;
     }
   }
   if (k.groups.size !== 0) k.warn(t, 'iommufd_fops_release', `ctx->groups not empty`, 'I10');
