@@ -60,6 +60,14 @@ export class Runtime {
   /** Decision log (picks as thread ids, draws as -(v+1)), or null when not recording. */
   decisions: number[] | null = null;
   onStep: StepHook | null = null;
+  /**
+   * Accesses of the step in progress (resource ids, a write as ~id), collected only when the
+   * scheduler wants them (it has stepDone): the code between two points reports what it
+   * touches through access().
+   */
+  private accesses: number[] | null = null;
+  private accessStep = -1;
+  private accessThread = -1;
   private enabled = new Int32Array(8);
   private end: RunEnd | null = null;
   private finish: ((e: RunEnd) => void) | null = null;
@@ -91,6 +99,8 @@ export class Runtime {
   /** Forget all threads: the runtime is reused across runs to stay allocation-light. */
   reset(): void {
     this.epoch++;
+    this.accesses = null;
+    this.accessStep = -1;
     this.threads.length = 0;
     this.steps = 0;
     this.end = null;
@@ -167,6 +177,11 @@ export class Runtime {
     return new Promise<void>(this.park);
   }
 
+  /** The step in progress read (write=false) or wrote resource `id` (>= 0). */
+  access(id: number, write: boolean): void {
+    if (this.accesses !== null) this.accesses.push(write ? ~id : id);
+  }
+
   /** Nondeterministic choice in [0, bound), owned by the scheduler and recorded for replay. */
   draw(bound: number): number {
     const v = this.scheduler.draw(bound);
@@ -189,6 +204,11 @@ export class Runtime {
 
   private dispatch(): void {
     if (this.end !== null) return;
+    if (this.accesses !== null && this.accessStep >= 0) {
+      this.scheduler.stepDone!(this.accessThread, this.accessStep, this.accesses);
+      this.accesses.length = 0;
+      this.accessStep = -1;
+    }
     const threads = this.threads;
     const buf = this.enabled;
     let n = 0;
@@ -215,6 +235,11 @@ export class Runtime {
     if (this.decisions) this.decisions.push(pick);
     const t = threads[pick]!;
     const step = this.steps++;
+    if (this.scheduler.stepDone !== undefined) {
+      if (this.accesses === null) this.accesses = [];
+      this.accessStep = step;
+      this.accessThread = pick;
+    }
     t.steps++;
     this.current = pick;
     t.waitLock = null;

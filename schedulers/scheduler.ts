@@ -12,6 +12,11 @@ export interface Scheduler {
    * Returns a thread id taken from `enabled`.
    */
   nextThread(enabled: Int32Array, n: number, current: number): number;
+  /**
+   * Optional: told after each step which resources that step accessed (see
+   * Runtime.access); exploring strategies (DPOR, sleep sets) use it. `thread` ran `step`.
+   */
+  stepDone?(thread: number, step: number, accesses: readonly number[]): void;
   /** Draw an integer in [0, bound): fault-injection outcomes and other nondeterminism. */
   draw(bound: number): number;
 }
