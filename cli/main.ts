@@ -118,6 +118,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
     .option('--workload-every <N>', 'schedules per generated workload', positiveInt, DEFAULT_WORKLOAD_EVERY)
     .option('--no-faults', 'generate workloads without fault injection')
+    .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
     .addHelpText('after', STRESS_EXAMPLES)
     .action(async (f: StressFlags) => {
@@ -133,6 +134,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         maxSteps: f.maxSteps,
         workloadEvery: f.workloadEvery,
         faults: f.faults,
+        minimise: f.minimise,
         time: f.time,
       };
       setExit(await stressCommand(o));
@@ -143,9 +145,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('replay a violation document (DIR/violations/NNNN.json) and check it reproduces')
     .argument('<FILE>', 'violation document written by stress')
     .option('--json <FILE>', 'write the replay result as JSON to FILE (- = stdout; the text then goes to stderr)')
+    .option('--schedule <S>', 'original | minimal (default when present) | a compact schedule string (s1.…)')
     .addHelpText('after', REPLAY_EXAMPLES)
-    .action(async (file: string, f: { json?: string }) => {
-      setExit(await replayCommand(file, { json: f.json }));
+    .action(async (file: string, f: { json?: string; schedule?: string }) => {
+      setExit(await replayCommand(file, { json: f.json, schedule: f.schedule }));
     });
 
   program

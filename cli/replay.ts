@@ -4,11 +4,14 @@ import { Runner } from '../runner/run.js';
 import { ReplayDivergence, ReplayScheduler } from '../schedulers/replay.js';
 import type { Violation } from '../engine/violation.js';
 import { DocError, formatJson, parseDoc, SCHEMA_VERSION, TOOL_NAME, toolVersion, toPlain, writeFileAtomic, type ViolationDoc } from '../runner/doc.js';
-import { headline, reportOf, violationHeader, violationText } from '../runner/report.js';
+import { headline, reportOf, reportOfOriginal, violationHeader, violationText } from '../runner/report.js';
+import { decodeSchedule, encodeSchedule, ScheduleFormatError } from '../schedulers/encoding.js';
 import { EXIT_INTERNAL, EXIT_VIOLATION, UsageError } from './errors.js';
 
 export interface ReplayCliOptions {
   json?: string;
+  /** 'original', 'minimal' (default when the document has one) or a compact schedule string. */
+  schedule?: string;
 }
 
 export type ReplayOutcome = 'reproduced' | 'diverged' | 'no-violation' | 'different-violation';
@@ -59,8 +62,21 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
     maxSteps: doc.options.maxSteps,
     atomicity: doc.options.atomicity,
   });
-  const sched = new ReplayScheduler(doc.schedule.decisions);
-  const expected = doc.violation;
+  const useMinimal = doc.minimal !== undefined && o.schedule !== 'original';
+  const workload = useMinimal ? doc.minimal!.workload : doc.workload;
+  let decisions = useMinimal ? doc.minimal!.decisions : doc.schedule.decisions;
+  if (o.schedule !== undefined && o.schedule !== 'original' && o.schedule !== 'minimal') {
+    try {
+      decisions = decodeSchedule(o.schedule);
+    } catch (e) {
+      if (e instanceof ScheduleFormatError) throw new UsageError(`replay: --schedule: ${e.message}`);
+      throw e;
+    }
+  } else if (o.schedule === 'minimal' && !doc.minimal) {
+    throw new UsageError(`replay: ${file}: the document has no minimal schedule (it was written with --no-minimise)`);
+  }
+  const sched = new ReplayScheduler(decisions);
+  const expected = useMinimal ? doc.minimal!.violation : doc.violation;
   const result: ReplayResult = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: toolVersion() },
@@ -69,13 +85,13 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
     expected: { kind: expected.kind, invariant: expected.invariant ?? null, location: expected.location, message: expected.message },
     got: null,
     divergence: null,
-    decisionsRecorded: doc.schedule.decisions.length,
+    decisionsRecorded: decisions.length,
     decisionsConsumed: 0,
     steps: null,
   };
   const lines: string[] = [];
   try {
-    const r = await runner.run(doc.workload, sched, true, true);
+    const r = await runner.run(workload, sched, true, true);
     result.steps = r.steps;
     result.decisionsConsumed = sched.consumed;
     result.got = r.violation ? toPlain(r.violation) : null;
@@ -88,16 +104,17 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
       lines.push(`  got:      ${violationHeader(r.violation)}: ${headline(r.violation.message)}`);
     } else {
       result.outcome = 'reproduced';
-      const text = violationText({ ...reportOf(doc), violation: r.violation, ops: r.ops, trace: r.trace }, file);
+      const frame = useMinimal ? reportOf(doc) : reportOfOriginal(doc);
+      const text = violationText({ ...frame, violation: r.violation, ops: r.ops, trace: r.trace, decisions: decisions.length, compact: encodeSchedule(decisions) }, file);
       out.write(text);
-      process.stderr.write(`reproduced: ${violationHeader(r.violation)} (${sched.consumed}/${doc.schedule.decisions.length} decisions)\n`);
+      process.stderr.write(`reproduced: ${violationHeader(r.violation)} (${sched.consumed}/${decisions.length} decisions)\n`);
     }
   } catch (e) {
     if (!(e instanceof ReplayDivergence)) throw e;
     result.outcome = 'diverged';
     result.decisionsConsumed = sched.consumed;
     result.divergence = { index: e.index, expected: e.expected, enabled: e.enabled };
-    lines.push(`DIVERGED: ${file}: ${e.message} (${doc.schedule.decisions.length} decisions recorded)`);
+    lines.push(`DIVERGED: ${file}: ${e.message} (${decisions.length} decisions recorded)`);
   }
   if (result.outcome !== 'reproduced') {
     lines.push(`  expected: ${violationHeader(expected)}: ${headline(expected.message)}`);

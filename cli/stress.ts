@@ -41,6 +41,8 @@ export interface StressCliOptions {
   maxSteps: number;
   workloadEvery: number;
   faults: boolean;
+  /** Shrink every violation to a minimal workload and schedule (default on). */
+  minimise: boolean;
   time?: number;
 }
 
@@ -137,6 +139,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
         keepGoing: o.keepGoing,
         workloadEvery: o.workloadEvery,
         faults: o.faults,
+        minimise: o.minimise,
         profile: o.profile,
         variants: o.variant,
         maxSteps: o.maxSteps,

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { TraceEvent } from '../engine/kernel.js';
 import { FAULT_POINT_NAMES } from '../engine/faults.js';
+import { encodeSchedule } from '../schedulers/encoding.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
@@ -61,13 +62,27 @@ export interface ViolationDoc {
   variants: VariantName[];
   fixes: string[];
   workload: Workload;
-  /** Thread picks are thread ids >= 0, fault draws v are recorded as -(v + 1). */
-  schedule: { decisions: number[] };
+  /** Thread picks are thread ids >= 0, fault draws v are recorded as -(v + 1); `compact` is the same as one line. */
+  schedule: { decisions: number[]; compact: string };
+  /** The minimal counterexample (its own workload and schedule), unless minimisation was skipped. */
+  minimal?: MinimalDoc;
   violation: Violation;
   ops: OpRecord[];
   trace: TraceEvent[];
   /** The command that replays this document. */
   replay: string;
+}
+
+export interface MinimalDoc {
+  workload: Workload;
+  decisions: number[];
+  compact: string;
+  steps: number;
+  preemptions: number;
+  from: { steps: number; preemptions: number };
+  violation: Violation;
+  ops: OpRecord[];
+  trace: TraceEvent[];
 }
 
 /** Quote a path for a POSIX shell when it needs it. */
@@ -92,7 +107,22 @@ export function buildDoc(f: Found, seed: number, options: DocOptions, path: stri
     variants: [...options.variants],
     fixes: fixesApplied(options.profile),
     workload: f.workload,
-    schedule: { decisions: f.decisions },
+    schedule: { decisions: f.decisions, compact: encodeSchedule(f.decisions) },
+    ...(f.minimal
+      ? {
+          minimal: {
+            workload: f.minimal.workload,
+            decisions: f.minimal.decisions,
+            compact: f.minimal.compact,
+            steps: f.minimal.steps,
+            preemptions: f.minimal.preemptions,
+            from: f.minimal.from,
+            violation: f.minimal.violation,
+            ops: f.minimal.ops,
+            trace: f.minimal.trace,
+          },
+        }
+      : {}),
     violation: f.violation,
     ops: f.ops,
     trace: f.trace,
@@ -392,6 +422,21 @@ export function validateDoc(v: unknown): ViolationDoc {
   checkWorkload(d.workload, 'workload');
   const sched = obj(d.schedule, 'schedule');
   arr(sched.decisions, 'schedule.decisions').forEach((x, i) => int(x, `schedule.decisions[${i}]`));
+  str(sched.compact, 'schedule.compact');
+  if (d.minimal !== undefined) {
+    const m = obj(d.minimal, 'minimal');
+    checkWorkload(m.workload, 'minimal.workload');
+    arr(m.decisions, 'minimal.decisions').forEach((x, i) => int(x, `minimal.decisions[${i}]`));
+    str(m.compact, 'minimal.compact');
+    int(m.steps, 'minimal.steps', 0);
+    int(m.preemptions, 'minimal.preemptions', 0);
+    const from = obj(m.from, 'minimal.from');
+    int(from.steps, 'minimal.from.steps', 0);
+    int(from.preemptions, 'minimal.from.preemptions', 0);
+    checkViolation(m.violation, 'minimal.violation');
+    arr(m.ops, 'minimal.ops');
+    arr(m.trace, 'minimal.trace');
+  }
   checkViolation(d.violation, 'violation');
   arr(d.ops, 'ops').forEach((x, i) => {
     const r = obj(x, `ops[${i}]`);

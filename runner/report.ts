@@ -100,10 +100,32 @@ export interface ViolationReport {
   ops: readonly OpRecord[];
   trace: readonly TraceEvent[];
   decisions: number;
+  /** The compact schedule of the run shown, and the minimisation line when it was minimised. */
+  compact?: string;
+  minimised?: string;
 }
 
+/** The report of a document shows its minimal counterexample when it has one. */
 export function reportOf(doc: ViolationDoc): ViolationReport {
+  const m = doc.minimal;
+  if (m) {
+    return {
+      ...reportOfOriginal(doc),
+      violation: m.violation,
+      workload: m.workload,
+      ops: m.ops,
+      trace: m.trace,
+      decisions: m.decisions.length,
+      compact: m.compact,
+      minimised: `minimised from ${m.from.steps} steps / ${m.from.preemptions} preemptions to ${m.steps} / ${m.preemptions} (original schedule: --schedule original)`,
+    };
+  }
+  return reportOfOriginal(doc);
+}
+
+export function reportOfOriginal(doc: ViolationDoc): ViolationReport {
   return {
+    compact: doc.schedule.compact,
     violation: doc.violation,
     seed: doc.seed,
     scheduleIndex: doc.scheduleIndex,
@@ -140,6 +162,7 @@ export function violationText(r: ViolationReport, docPath: string): string {
   push(`seed ${r.seed}, schedule ${r.scheduleIndex} (workload ${r.workloadIndex}), schedule seed ${r.scheduleSeed}, ${r.decisions} decisions`);
   push(`profile ${r.profile}, variants: ${r.variants.length ? r.variants.join(', ') : 'none'}`);
   push(`fixes applied: ${r.fixes.length ? r.fixes.join(', ') : 'none'}`);
+  if (r.minimised) push(r.minimised);
 
   out.push('', 'Workload');
   for (const line of workloadLines(r.workload)) out.push(`  ${line}`);
@@ -179,6 +202,7 @@ export function violationText(r: ViolationReport, docPath: string): string {
     out.push(`  ${v.threadName} (failing thread): no trace events; it failed at step ${v.step}${v.threadName === 'quiescence' ? ', after every thread finished' : ''}`);
   }
   out.push('', `Replay: ${replayCommand(docPath)}`);
+  if (r.compact) out.push(`Schedule: ${r.compact}`, `  (or: ${replayCommand(docPath)} --schedule ${r.compact})`);
   return out.join('\n') + '\n';
 }
 

@@ -8,6 +8,9 @@ import { sampleWorkload } from '../workload/generate.js';
 import type { Workload } from '../workload/types.js';
 import type { OpRecord } from '../workload/execute.js';
 import { Runner, type RunOptions } from './run.js';
+import { minimise, type Minimal } from './minimise.js';
+import { ReplayScheduler } from '../schedulers/replay.js';
+import { encodeSchedule } from '../schedulers/encoding.js';
 
 export const SALT_WORKLOAD = 0x574c;
 export const SALT_SCHEDULE = 0x5343;
@@ -15,6 +18,8 @@ export const SALT_SCHEDULE = 0x5343;
 export const DEFAULT_WORKLOAD_EVERY = 8;
 
 export interface StressOptions extends RunOptions {
+  /** Shrink each distinct violation's workload and schedule (runner/minimise.ts). */
+  minimise?: boolean;
   seed: number;
   runs: number;
   threads?: number;
@@ -25,7 +30,16 @@ export interface StressOptions extends RunOptions {
   tick?: (done: number, found: number) => boolean;
 }
 
+/** The minimal counterexample of a violation, with the trace of its replay. */
+export interface FoundMinimal extends Minimal {
+  compact: string;
+  ops: OpRecord[];
+  trace: TraceEvent[];
+}
+
 export interface Found {
+  /** Present when the campaign minimised its violations. */
+  minimal?: FoundMinimal;
   index: number;
   workloadIndex: number;
   scheduleSeed: number;
@@ -51,6 +65,20 @@ export function workloadFor(seed: number, windowIndex: number, threads: number |
 
 export function scheduleSeed(seed: number, index: number): number {
   return deriveSeed(seed, index, SALT_SCHEDULE);
+}
+
+/** Minimises a found violation on a runner of its own (the campaign's coverage stays pure). */
+export async function minimal(o: StressOptions, f: Found): Promise<FoundMinimal> {
+  const runner = new Runner(o);
+  const m = await minimise(runner, f, {
+    gen: { threads: o.threads, faults: o.faults },
+    workloadSeed: deriveSeed(o.seed, f.workloadIndex, SALT_WORKLOAD),
+  });
+  const r = await runner.run(m.workload, new ReplayScheduler(m.decisions), true, true);
+  if (!r.violation || r.violation.kind !== m.violation.kind || r.violation.location !== m.violation.location) {
+    throw new Error(`minimisation of schedule ${f.index} does not replay (${r.violation ? violationKey(r.violation) : 'no violation'})`);
+  }
+  return { ...m, violation: r.violation, compact: encodeSchedule(m.decisions), ops: r.ops, trace: r.trace };
 }
 
 export async function stress(o: StressOptions): Promise<StressResult> {
@@ -85,7 +113,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
         if (!v || violationKey(v) !== key) {
           throw new Error(`nondeterminism: schedule ${i} gave ${key} and then ${v ? violationKey(v) : 'no violation'} on re-run`);
         }
-        found.push({
+        const f: Found = {
           index: i,
           workloadIndex: w,
           scheduleSeed: ss,
@@ -94,7 +122,9 @@ export async function stress(o: StressOptions): Promise<StressResult> {
           decisions: rec.decisions!,
           trace: rec.trace,
           ops: rec.ops,
-        });
+        };
+        if (o.minimise) f.minimal = await minimal(o, f);
+        found.push(f);
         if (!o.keepGoing) {
           i++;
           break;

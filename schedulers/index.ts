@@ -3,3 +3,4 @@ export * from './scheduler.js';
 export * from './random.js';
 export * from './replay.js';
 export * from './runtime.js';
+export * from './encoding.js';

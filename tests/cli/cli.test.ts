@@ -211,12 +211,31 @@ describe('a violation: documents and replay', () => {
   it('replay of decisions that no longer fit exits 3', () => {
     const d = JSON.parse(readFileSync(doc(), 'utf8'));
     d.schedule.decisions = d.schedule.decisions.slice(0, 3);
+    if (d.minimal) d.minimal.decisions = d.minimal.decisions.slice(0, 3);
     const f = join(tmp, 'truncated.json');
     writeFileSync(f, JSON.stringify(d));
-    const r = cli(['replay', f]);
-    expect(r.status, r.stderr + r.stdout).toBe(3);
-    expect(r.stdout).toMatch(/DIVERGED/);
-    expect(r.stderr).not.toMatch(/^\s+at /m);
+    for (const which of ['minimal', 'original']) {
+      const r = cli(['replay', f, '--schedule', which]);
+      expect(r.status, r.stderr + r.stdout).toBe(3);
+      expect(r.stdout).toMatch(/DIVERGED/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it('the document keeps the original and the minimal schedule; both replay, as does the compact line', () => {
+    const d = JSON.parse(readFileSync(doc(), 'utf8'));
+    expect(d.minimal.steps).toBeLessThanOrEqual(d.minimal.from.steps);
+    expect(d.minimal.preemptions).toBeLessThanOrEqual(d.minimal.from.preemptions);
+    expect(d.minimal.violation.kind).toBe(d.violation.kind);
+    expect(d.schedule.compact).toMatch(/^s1\./);
+    for (const args of [[], ['--schedule', 'original'], ['--schedule', 'minimal'], ['--schedule', d.minimal.compact]]) {
+      const r = cli(['replay', doc(), ...args]);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+    }
+    const text = readFileSync(doc().replace(/\.json$/, '.txt'), 'utf8');
+    expect(text).toMatch(/^minimised from \d+ steps \/ \d+ preemptions to \d+ \/ \d+/m);
+    expect(text).toMatch(/^Schedule: s1\./m);
+    expect(cli(['replay', doc(), '--schedule', 'nope']).status).toBe(2);
   });
 });
 

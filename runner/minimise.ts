@@ -1,0 +1,217 @@
+// Minimal counterexamples. First the workload shrinks with fast-check's own shrinking (fewer
+// threads, fewer and simpler operations, a smaller topology): a candidate is kept when the
+// same violation kind recurs, under the original schedule projected onto it or one of a
+// bounded number of fresh schedules. Then the schedule shrinks: delta debugging over its
+// preemptions (a pick of another thread while the previous one could still run), each
+// attempt re-run and kept when the same violation (kind and location) recurs.
+import fc from 'fast-check';
+import { deriveSeed, Prng } from '../schedulers/prng.js';
+import { RandomScheduler } from '../schedulers/random.js';
+import type { Scheduler } from '../schedulers/scheduler.js';
+import { ReplayDivergence } from '../schedulers/replay.js';
+import type { Violation } from '../engine/violation.js';
+import { workloadArb, type GenOptions } from '../workload/generate.js';
+import type { Workload } from '../workload/types.js';
+import type { Runner } from './run.js';
+
+export interface Minimal {
+  workload: Workload;
+  decisions: number[];
+  violation: Violation;
+  steps: number;
+  preemptions: number;
+  /** The original schedule's figures, for "minimised from X steps / P preemptions". */
+  from: { steps: number; preemptions: number };
+  /** Runs spent minimising. */
+  runs: number;
+}
+
+export interface MinimiseOptions {
+  /** The generator options and the seed the workload was sampled with (fc.sample(arb, {seed})). */
+  gen: GenOptions;
+  workloadSeed: number;
+  /** Fresh schedules tried per workload candidate after the projected original. */
+  freshSchedules?: number;
+  /** Upper bound on runs for the whole minimisation (deterministic, never wall time). */
+  maxRuns?: number;
+}
+
+/** Picks and draws of a decision list, apart. */
+function split(decisions: readonly number[]): { picks: number[]; draws: number[] } {
+  const picks: number[] = [];
+  const draws: number[] = [];
+  for (const d of decisions) (d >= 0 ? picks : draws).push(d >= 0 ? d : -d - 1);
+  return { picks, draws };
+}
+
+/** Preemptions of a run: pick indices where another thread ran while the previous one was enabled. */
+export function countPreemptions(flags: readonly boolean[]): number {
+  let n = 0;
+  for (const f of flags) if (f) n++;
+  return n;
+}
+
+/**
+ * Follows a recorded schedule where it still fits: a dropped preemption keeps the current
+ * thread; a recorded thread that is not enabled gives way to the current one, else the lowest.
+ * Draws are taken in order; past the end they answer "no fault" (bound - 1).
+ */
+class LenientScheduler implements Scheduler {
+  readonly name = 'lenient-replay';
+  private pi = 0;
+  private di = 0;
+  /** For each pick made: was it a preemption? */
+  readonly preempted: boolean[] = [];
+  constructor(
+    private readonly picks: readonly number[],
+    private readonly draws: readonly number[],
+    private readonly drop: ReadonlySet<number>,
+  ) {}
+  newExecution(): boolean {
+    return true;
+  }
+  nextThread(enabled: Int32Array, n: number, current: number): number {
+    const i = this.pi++;
+    let curEnabled = false;
+    let wantEnabled = false;
+    const want = this.picks[i];
+    for (let j = 0; j < n; j++) {
+      if (enabled[j] === current) curEnabled = true;
+      if (enabled[j] === want) wantEnabled = true;
+    }
+    let pick: number;
+    if (this.drop.has(i) && curEnabled) pick = current;
+    else if (want !== undefined && wantEnabled) pick = want;
+    else if (curEnabled) pick = current;
+    else pick = enabled[0]!;
+    this.preempted.push(curEnabled && pick !== current);
+    return pick;
+  }
+  draw(bound: number): number {
+    const v = this.draws[this.di++];
+    return v === undefined || v >= bound ? bound - 1 : v;
+  }
+}
+
+function sameKind(a: Violation | null, b: Violation): boolean {
+  return a !== null && a.kind === b.kind;
+}
+
+function same(a: Violation | null, b: Violation): boolean {
+  return a !== null && a.kind === b.kind && a.location === b.location;
+}
+
+export async function minimise(
+  runner: Runner,
+  original: { workload: Workload; decisions: number[]; violation: Violation },
+  o: MinimiseOptions,
+): Promise<Minimal> {
+  const maxRuns = o.maxRuns ?? 2000;
+  const fresh = o.freshSchedules ?? 32;
+  let runs = 0;
+  const target = original.violation;
+
+  /** One run; returns the violation and the decisions actually taken. */
+  const attempt = async (wl: Workload, sched: Scheduler) => {
+    runs++;
+    try {
+      const r = await runner.run(wl, sched, true, false);
+      return { violation: r.violation, decisions: r.decisions ?? [], steps: r.steps };
+    } catch (e) {
+      if (e instanceof ReplayDivergence) return { violation: null, decisions: [], steps: 0 };
+      throw e;
+    }
+  };
+
+  const orig = split(original.decisions);
+  const lenient0 = new LenientScheduler(orig.picks, orig.draws, new Set());
+  const base = await attempt(original.workload, lenient0);
+  const from = { steps: orig.picks.length, preemptions: countPreemptions(lenient0.preempted) };
+
+  // ---- 1. the workload, with fast-check's shrinking -------------------------------------
+  let best = { workload: original.workload, decisions: original.decisions, violation: target };
+  if (!same(base.violation, target)) {
+    return { ...best, steps: from.steps, preemptions: from.preemptions, from, runs };
+  }
+  best = { workload: original.workload, decisions: base.decisions, violation: base.violation! };
+  const wanted = JSON.stringify(original.workload);
+  let first = true;
+  let candidates = 0;
+  let mismatch = false;
+  const property = fc.asyncProperty(workloadArb(o.gen), async (wl) => {
+    if (first) {
+      first = false;
+      // Only the stress workload itself starts the shrink: fc.check with the sample's seed
+      // generates it first. If it does not (another generator), skip this phase.
+      if (JSON.stringify(wl) !== wanted) {
+        mismatch = true;
+        return true;
+      }
+      return false;
+    }
+    if (mismatch || runs >= maxRuns) return true;
+    candidates++;
+    const tries: Scheduler[] = [new LenientScheduler(split(best.decisions).picks, split(best.decisions).draws, new Set())];
+    const prng = new Prng(deriveSeed(o.workloadSeed, candidates, 0x4d494e));
+    for (let i = 0; i < fresh; i++) tries.push(new RandomScheduler(prng.nextU32()));
+    const bestPicks = split(best.decisions).picks.length;
+    for (const s of tries) {
+      if (runs >= maxRuns) return true;
+      const r = await attempt(wl, s);
+      // Keep a candidate only if it does not need a longer schedule than the best so far.
+      if (sameKind(r.violation, target) && split(r.decisions).picks.length <= bestPicks) {
+        best = { workload: wl, decisions: r.decisions, violation: r.violation! };
+        return false;
+      }
+    }
+    return true;
+  });
+  await fc.check(property, { seed: o.workloadSeed, numRuns: 1 });
+
+  // ---- 2. the schedule: delta debugging over its preemptions ---------------------------
+  /** Runs `decisions` leniently with `drop`; returns the run and where its preemptions were. */
+  const leniently = async (ds: number[], drop: ReadonlySet<number>) => {
+    const sp = split(ds);
+    const l = new LenientScheduler(sp.picks, sp.draws, drop);
+    const r = await attempt(best.workload, l);
+    return { ...r, points: l.preempted.flatMap((p, i) => (p ? [i] : [])) };
+  };
+  let cur = await leniently(best.decisions, new Set());
+  if (!sameKind(cur.violation, target)) {
+    // The workload phase kept a schedule that only fresh randomness reproduces: stop here.
+    cur = { ...cur, violation: best.violation, decisions: best.decisions, points: [] };
+  }
+  let chunks = 2;
+  while (cur.points.length > 0 && runs < maxRuns) {
+    const size = Math.ceil(cur.points.length / chunks);
+    let reduced = false;
+    for (let c = 0; c < chunks && runs < maxRuns; c++) {
+      const drop = new Set(cur.points.slice(c * size, (c + 1) * size));
+      if (drop.size === 0) continue;
+      const r = await leniently(cur.decisions, drop);
+      if (same(r.violation, cur.violation!)) {
+        // Measure the accepted schedule as it is, without drops.
+        const again = await leniently(r.decisions, new Set());
+        const longer = split(again.decisions).picks.length > split(cur.decisions).picks.length;
+        if (!same(again.violation, cur.violation!) || again.points.length >= cur.points.length || longer) continue;
+        cur = again;
+        chunks = Math.max(2, chunks - 1);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (size <= 1) break;
+      chunks = Math.min(cur.points.length, chunks * 2);
+    }
+  }
+  return {
+    workload: best.workload,
+    decisions: cur.decisions,
+    violation: cur.violation ?? best.violation,
+    steps: split(cur.decisions).picks.length,
+    preemptions: cur.points.length,
+    from,
+    runs,
+  };
+}
