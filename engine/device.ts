@@ -35,12 +35,14 @@ function groupTryGet(k: Kernel, t: EThread, g: IGroup | undefined, group: IommuG
 export async function getGroup(k: Kernel, t: EThread, dev: PhysDev): Promise<IGroup> {
   const group = dev.group;
   await k.sched(t);
+  k.xaGroups(false);
   const cur0 = k.groups.get(group.id);
   if (groupTryGet(k, t, cur0, group)) return cur0;
   if (k.shouldFail(t, 'group_alloc')) throw k.injected(t, 'group_alloc');
   const fresh = k.newIgroup(group);
   await k.sched(t);
   let expected: IGroup | undefined = undefined;
+  k.xaGroups(true);
   for (;;) {
     const actual = k.groups.get(group.id);
     if (actual === expected) {
@@ -68,6 +70,7 @@ export async function putGroup(k: Kernel, t: EThread, g: IGroup): Promise<void> 
     k.warn(t, 'iommufd_group_release', `${g.label} released while attached`, 'I2');
   }
   await k.sched(t);
+  k.xaGroups(true);
   if (k.groups.get(g.group.id) === g) k.groups.delete(g.group.id);
   g.freed = true;
   if (k.tracing) k.note(t, `kfree ${g.label}`);
@@ -167,6 +170,7 @@ export async function hwptDetach(k: Kernel, t: EThread, idev: Idev): Promise<Hwp
   await k.sched(t);
   // v6.6 reads igroup->hwpt before taking the lock: a concurrent replace by another device of
   // the group can change it in between (finding F2); the fixed profile reads it under the lock.
+  k.rt.access(g.res, false);
   let h = g.hwpt;
   await g.lock.lock(k, t);
   if (k.fixes.detachHwptUnderLock) h = g.hwpt;

@@ -12,6 +12,7 @@ import { KErr } from './errno.js';
 import type { VariantFlags } from './variants.js';
 import type { FixFlags } from './profiles.js';
 import type { IommuSpec, Topology } from './topology.js';
+import { RES } from './resources.js';
 import {
   Domain,
   Hwpt,
@@ -153,7 +154,9 @@ export class Kernel implements LockEnv {
   // ---- LockEnv -------------------------------------------------------------------------
 
   checkAlive(t: EThread, home: Poisonable | null, what: string): void {
-    if (home !== null && home.freed) {
+    if (home === null) return;
+    this.rt.access(home.res, true);
+    if (home.freed) {
       this.fail(t, 'use-after-free', what, `use-after-free: ${what} on ${home.label}, which was already freed`, 'I8');
     }
   }
@@ -200,6 +203,15 @@ export class Kernel implements LockEnv {
 
   note(t: EThread, text: string): void {
     if (this.tracing) this.trace.push({ step: this.rt.steps, thread: t.id, name: t.name, text });
+  }
+
+  /** A step writes ctx->objects (store, erase) or ctx->groups. */
+  xaObjectsWrite(): void {
+    this.rt.access(RES.XA_OBJECTS, true);
+  }
+
+  xaGroups(write: boolean): void {
+    this.rt.access(RES.XA_GROUPS, write);
   }
 
   /** A scheduling point before an access to shared state. */
@@ -274,6 +286,7 @@ export class Kernel implements LockEnv {
 
   /** xa_alloc(XA_FLAGS_ALLOC1): the lowest free id starting at 1. */
   allocId(o: IObj): number {
+    this.rt.access(RES.XA_OBJECTS, true);
     let id = 1;
     while (id < this.objects.length && this.objects[id] !== null) id++;
     this.objects[id] = o;
@@ -281,6 +294,7 @@ export class Kernel implements LockEnv {
   }
 
   load(id: number): IObj | null {
+    this.rt.access(RES.XA_OBJECTS, false);
     if (!Number.isInteger(id) || id <= 0 || id >= this.objects.length) return null;
     const o = this.objects[id] ?? null;
     return o !== null && o.published ? o : null;

@@ -33,6 +33,7 @@ export async function objectAlloc<T extends IObj>(k: Kernel, t: EThread, o: T): 
 export async function objectFinalize(k: Kernel, t: EThread, o: IObj): Promise<void> {
   await k.sched(t);
   k.checkAlive(t, o, 'iommufd_object_finalize');
+  k.xaObjectsWrite();
   if (k.objects[o.id] !== o || o.published) k.warn(t, 'iommufd_object_finalize', `${o.label} slot was not XA_ZERO_ENTRY`, 'I7');
   o.published = true;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.FINALIZE);
@@ -44,6 +45,7 @@ export async function objectAbort(k: Kernel, t: EThread, o: IObj): Promise<void>
   await k.sched(t);
   k.checkAlive(t, o, 'iommufd_object_abort');
   if (o.published) k.warn(t, 'iommufd_object_abort', `${o.label} was already finalized`, 'I7');
+  k.xaObjectsWrite();
   if (k.objects[o.id] === o) k.objects[o.id] = null;
   o.removed = true;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.ABORT);
@@ -132,6 +134,7 @@ function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): 
   if (extraPut) k.refDec(t, o, 'iommufd_object_remove extra_put');
   if (o.users !== 1) throw new KErr('EBUSY');
   o.users = 0;
+  k.xaObjectsWrite();
   k.objects[id] = null;
   o.removed = true;
   if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.REMOVE);
@@ -193,6 +196,7 @@ export async function fopsRelease(k: Kernel, t: EThread): Promise<void> {
     let destroyed = 0;
     for (let id = 1; id < k.objects.length; id++) {
       await k.sched(t);
+      k.xaObjectsWrite();
       const o = k.objects[id] ?? null;
       if (o === null || !o.published) continue;
       if (o.users !== 1) continue;

@@ -3,6 +3,7 @@ import type { EThread } from '../schedulers/runtime.js';
 import { KMutex } from './locks/kmutex.js';
 import { RwSem } from './locks/rwsem.js';
 import type { DeviceSpec, RegionSpec } from './topology.js';
+import { RES } from './resources.js';
 
 export const ObjType = { DEVICE: 1, HW_PAGETABLE: 2, IOAS: 3, ACCESS: 4, SELFTEST: 5 } as const;
 export type ObjTypeId = (typeof ObjType)[keyof typeof ObjType];
@@ -32,6 +33,9 @@ export abstract class IObj {
   shortterm = 0;
   get label(): string {
     return `${OBJ_TYPE_NAMES[this.type]}#${this.id}`;
+  }
+  get res(): number {
+    return RES.OBJ + this.type;
   }
 }
 
@@ -72,6 +76,9 @@ export class Domain {
   get label(): string {
     return `domain#${this.uid}`;
   }
+  get res(): number {
+    return RES.DOMAIN;
+  }
 }
 
 export class Hwpt extends IObj {
@@ -108,6 +115,9 @@ export class IommuGroup {
   ) {}
   get label(): string {
     return `iommu_group#${this.id}`;
+  }
+  get res(): number {
+    return RES.CORE_GROUP;
   }
 }
 
@@ -146,6 +156,9 @@ export class IGroup {
   ) {}
   get label(): string {
     return `igroup#${this.uid}(group ${this.group.id})`;
+  }
+  get res(): number {
+    return RES.IGROUP;
   }
 }
 

@@ -6,6 +6,8 @@ import type { Lockdep, LockdepReport } from './lockdep.js';
 export interface Poisonable {
   freed: boolean;
   readonly label: string;
+  /** Resource id reported to exploring schedulers (engine/resources.ts). */
+  readonly res: number;
 }
 
 export interface LockEnv {

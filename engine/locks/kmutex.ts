@@ -4,6 +4,7 @@ import { Semaphore } from 'async-mutex';
 import type { EThread, Waitable } from '../../schedulers/runtime.js';
 import type { LockRef } from './lockdep.js';
 import type { LockEnv, Poisonable } from './env.js';
+import { RES } from '../resources.js';
 
 export class KMutex implements Waitable, LockRef {
   private readonly sem = new Semaphore(1);
@@ -30,6 +31,7 @@ export class KMutex implements Waitable, LockRef {
     env.checkAlive(t, this.home, 'mutex_lock');
     void this.sem.acquire(1);
     this.owner = t;
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
     if (env.tracing) env.traceLock(t, 'lock', this.name);
   }
@@ -41,6 +43,7 @@ export class KMutex implements Waitable, LockRef {
     if (this.owner !== t) env.assertFail(t, 'mutex_unlock', `${t.name} unlocks ${this.name} it does not hold`);
     this.owner = null;
     this.sem.release(1);
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.released(t.id, this);
     if (env.tracing) env.traceLock(t, 'unlock', this.name);
   }

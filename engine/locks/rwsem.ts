@@ -5,6 +5,7 @@ import { Semaphore } from 'async-mutex';
 import type { EThread, Waitable } from '../../schedulers/runtime.js';
 import type { LockRef } from './lockdep.js';
 import type { LockEnv, Poisonable } from './env.js';
+import { RES } from '../resources.js';
 
 // async-mutex walks every weight below the value on each release, so keep it small: it
 // bounds the read holds at once (threads x nested holds of one object), checked below.
@@ -42,6 +43,7 @@ export class RwSem implements Waitable, LockRef {
     if (this.readers.length >= WEIGHT) throw new Error(`${this.name}: more than ${WEIGHT} concurrent read holds`);
     void this.sem.acquire(1);
     this.readers.push(t);
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.acquired(t.id, this, 0, true, env.rt.steps);
     if (env.tracing) env.traceLock(t, 'down_read_trylock', this.name);
     return true;
@@ -59,6 +61,7 @@ export class RwSem implements Waitable, LockRef {
     if (i < 0) env.assertFail(t, 'up_read', `${t.name} releases ${this.name} it does not hold for read`);
     this.readers.splice(i, 1);
     this.sem.release(1);
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.released(t.id, this);
     if (env.tracing) env.traceLock(t, 'up_read', this.name);
   }
@@ -74,6 +77,7 @@ export class RwSem implements Waitable, LockRef {
     env.checkAlive(t, this.home, 'down_write');
     void this.sem.acquire(WEIGHT);
     this.writer = t;
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
     if (env.tracing) env.traceLock(t, 'down_write', this.name);
   }
@@ -85,6 +89,7 @@ export class RwSem implements Waitable, LockRef {
     if (this.writer !== t) env.assertFail(t, 'up_write', `${t.name} releases ${this.name} it does not hold for write`);
     this.writer = null;
     this.sem.release(WEIGHT);
+    env.rt.access(RES.LOCK + this.cls, true);
     env.lockdep.released(t.id, this);
     if (env.tracing) env.traceLock(t, 'up_write', this.name);
   }
@@ -99,6 +104,7 @@ export function tryWriteNow(env: LockEnv, t: EThread, rw: RwSem): boolean {
   env.checkAlive(t, rw.home, 'down_write_trylock');
   if (rw.writer !== null || rw.readers.length > 0) return false;
   rw.writer = t;
+  env.rt.access(RES.LOCK + rw.cls, true);
   env.lockdep.acquired(t.id, rw, 1, true, env.rt.steps);
   if (env.tracing) env.traceLock(t, 'down_write_trylock', rw.name);
   return true;
@@ -107,6 +113,7 @@ export function tryWriteNow(env: LockEnv, t: EThread, rw: RwSem): boolean {
 /** up_write for callers already at a scheduling point. */
 export function upWriteNow(env: LockEnv, t: EThread, rw: RwSem): void {
   rw.writer = null;
+  env.rt.access(RES.LOCK + rw.cls, true);
   env.lockdep.released(t.id, rw);
   if (env.tracing) env.traceLock(t, 'up_write', rw.name);
 }
