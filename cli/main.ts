@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
 import { DEFAULT_MAX_STEPS } from '../runner/run.js';
-import { DEFAULT_WORKLOAD_EVERY } from '../runner/stress.js';
+import { DEFAULT_WORKLOAD_EVERY, STRATEGIES, type StrategyName } from '../runner/stress.js';
 import { TOOL_NAME, toolVersion } from '../runner/doc.js';
 import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js';
 import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliOptions } from './stress.js';
@@ -22,6 +22,7 @@ function threadsValue(value: string): number {
 }
 
 const variantValue = oneOf<VariantName>('variant', isVariant, VARIANT_NAMES);
+const strategyValue = oneOf<StrategyName>('scheduler', (s): s is StrategyName => (STRATEGIES as readonly string[]).includes(s), STRATEGIES);
 const profileValue = oneOf<ProfileName>('profile', isProfile, PROFILES);
 
 function collectVariant(value: string, previous: VariantName[]): VariantName[] {
@@ -118,6 +119,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
     .option('--workload-every <N>', 'schedules per generated workload', positiveInt, DEFAULT_WORKLOAD_EVERY)
     .option('--no-faults', 'generate workloads without fault injection')
+    .option('--scheduler <NAME>', `scheduling strategy: ${STRATEGIES.join(' | ')}`, strategyValue, 'random' as StrategyName)
+    .option('--pct-depth <D>', 'PCT depth d (bug depth it targets; d-1 priority change points per run)', positiveInt, 3)
     .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
     .addHelpText('after', STRESS_EXAMPLES)
@@ -135,6 +138,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         workloadEvery: f.workloadEvery,
         faults: f.faults,
         minimise: f.minimise,
+        scheduler: f.scheduler,
+        pctDepth: f.pctDepth,
         time: f.time,
       };
       setExit(await stressCommand(o));

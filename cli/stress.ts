@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FIXES, fixesApplied, type ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
+import type { StrategyName } from '../runner/stress.js';
 import {
   buildDoc,
   formatJson,
@@ -43,6 +44,8 @@ export interface StressCliOptions {
   faults: boolean;
   /** Shrink every violation to a minimal workload and schedule (default on). */
   minimise: boolean;
+  scheduler: StrategyName;
+  pctDepth: number;
   time?: number;
 }
 
@@ -83,6 +86,15 @@ function runWorker(input: WorkerInput): Promise<WorkerResult> {
   });
 }
 
+/** PCT's guarantee (Burckhardt et al., ASPLOS 2010): a depth-d bug is hit with probability >= 1/(n*k^(d-1)) per run. */
+function strategyFigures(o: StressCliOptions, avgSteps: number): StressSummary['strategy'] {
+  if (o.scheduler === 'random') return { name: 'random', pctDepth: null, pctBound: null };
+  const n = o.threads ?? 4;
+  const k = Math.max(1, Math.round(avgSteps));
+  const d = o.pctDepth;
+  return { name: o.scheduler === 'pct' ? `pct(d=${d})` : 'portfolio (random, pct d=2, 3, 4)', pctDepth: d, pctBound: { n, k, d, bound: 1 / (n * k ** (d - 1)) } };
+}
+
 export async function stressCommand(o: StressCliOptions): Promise<number> {
   if (o.json !== undefined && o.json !== '-') {
     const parent = dirname(resolve(o.json));
@@ -98,7 +110,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     maxSteps: o.maxSteps,
     faults: o.faults,
     atomicity: true,
-    scheduler: 'random',
+    scheduler: o.scheduler,
+    pctDepth: o.pctDepth,
   };
   const stopFlag = new SharedArrayBuffer(4);
   const progressBuf = new SharedArrayBuffer(16);
@@ -140,6 +153,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
         workloadEvery: o.workloadEvery,
         faults: o.faults,
         minimise: o.minimise,
+        scheduler: o.scheduler,
+        pctDepth: o.pctDepth,
         profile: o.profile,
         variants: o.variant,
         maxSteps: o.maxSteps,
@@ -203,6 +218,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     options: { ...docOptions, keepGoing: o.keepGoing, timeSeconds: o.time ?? null },
     violations: { byKind: r.byKind, distinct },
     coverage: r.coverage,
+    strategy: strategyFigures(o, r.runs > 0 ? r.steps / r.runs : 0),
     interrupted: stoppedBy === 'interrupt',
     stoppedBy,
     outDir: o.out,

@@ -6,6 +6,7 @@ import { Hwpt, IGroup, Idev, Ioas, IommuGroup, ObjType, OBJ_ANY, PhysDev } from 
 import {
   getObject,
   lockObj,
+  objectFinalizeIfReferenced,
   objectAbortAndDestroy,
   objectAlloc,
   objectDestroyUser,
@@ -178,13 +179,14 @@ export async function hwptDetach(k: Kernel, t: EThread, idev: Idev): Promise<Hwp
   const i = g.deviceList.indexOf(idev);
   if (i < 0) k.fail(t, 'invariant', 'list_del', `list_del corruption: ${idev.label} is not on ${g.label}.device_list`, 'I2');
   g.deviceList.splice(i, 1);
+  // Shadow accounting: from list_del on, the attach reference is the one the caller will put.
+  h.transient++;
   if (g.deviceList.length === 0) {
     await detachGroup(k, t, h.domain!, g.group);
     g.hwpt = null;
   }
   await iptRemoveReservedIova(k, t, h.ioas, idev.dev);
   k.hwptEvent(t, h, HwptEv.DETACH);
-  h.transient++;
   if (k.flags.putUnderLock) await hwptPut(k, t, h);
   await igroupUnlock(k, t, g);
   return h;
@@ -314,6 +316,21 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
     }
   }
   await k.sched(t);
+  if (k.fixes.autoHwptOrphan && !k.flags.unlockBeforeFinalize) {
+    // Finding F4: the igroup lock was dropped after the attach/replace moved the group onto
+    // this HWPT, so a group-mate's concurrent replace may already have moved the group away
+    // and put it. Finalizing it then leaves an auto HWPT no device will ever put. The fix
+    // publishes it only if someone besides its creator still references it, in the same
+    // xa_lock section as the store, and otherwise aborts it (still unpublished, mutex held).
+    h.autoDomain = true;
+    pt.value = h.id;
+    if (!(await objectFinalizeIfReferenced(k, t, h))) {
+      h.autoDomain = false;
+      await objectAbortAndDestroy(k, t, h);
+    }
+    await ioasMutexUnlock(k, t, ioas);
+    return r;
+  }
   h.autoDomain = true;
   pt.value = h.id;
   if (k.flags.unlockBeforeFinalize) {

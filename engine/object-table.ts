@@ -40,6 +40,22 @@ export async function objectFinalize(k: Kernel, t: EThread, o: IObj): Promise<vo
   if (k.tracing) k.note(t, `finalize ${o.label}`);
 }
 
+/**
+ * Fix F4: finalize only if a reference besides the creator's remains (users > 1), checked in
+ * the same xa_lock section as the store so no concurrent put can slip in between.
+ */
+export async function objectFinalizeIfReferenced(k: Kernel, t: EThread, o: IObj): Promise<boolean> {
+  await k.sched(t);
+  k.checkAlive(t, o, 'iommufd_object_finalize');
+  if (o.users <= 1) return false;
+  k.xaObjectsWrite();
+  if (k.objects[o.id] !== o || o.published) k.warn(t, 'iommufd_object_finalize', `${o.label} slot was not XA_ZERO_ENTRY`, 'I7');
+  o.published = true;
+  if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.FINALIZE);
+  if (k.tracing) k.note(t, `finalize ${o.label}`);
+  return true;
+}
+
 /** iommufd_object_abort: only valid before finalize. */
 export async function objectAbort(k: Kernel, t: EThread, o: IObj): Promise<void> {
   await k.sched(t);

@@ -41,6 +41,12 @@ export const FIXES: Fix[] = [
     summary:
       'iommufd_object_deref_user drops the caller\'s reference when the auto HWPT it puts is not finalized yet (a group member detached between do_replace and finalize in auto_get_domain), instead of leaking it',
   },
+  {
+    name: 'auto-hwpt-orphan',
+    closes: 'F4',
+    summary:
+      'iommufd_device_auto_get_domain aborts its new auto HWPT instead of finalizing it when a concurrent replace already moved the group away (users == 1), so no auto HWPT is left without devices',
+  },
 ];
 
 /** Findings that are not zoo variants: one boolean per fix, on in the fixed profile. */
@@ -48,11 +54,12 @@ export interface FixFlags {
   replaceUnresvSameIoas: boolean;
   detachHwptUnderLock: boolean;
   autoPutUnfinalized: boolean;
+  autoHwptOrphan: boolean;
 }
 
 export function profileFixes(profile: ProfileName): FixFlags {
   const fixed = profile === 'fixed';
-  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed, autoPutUnfinalized: fixed };
+  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed, autoPutUnfinalized: fixed, autoHwptOrphan: fixed };
 }
 
 export function isProfile(s: string): s is ProfileName {

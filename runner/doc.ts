@@ -7,6 +7,7 @@ import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { TraceEvent } from '../engine/kernel.js';
 import { FAULT_POINT_NAMES } from '../engine/faults.js';
 import { encodeSchedule } from '../schedulers/encoding.js';
+import { STRATEGIES, type StrategyName } from './stress.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
@@ -46,7 +47,9 @@ export interface DocOptions {
   maxSteps: number;
   faults: boolean;
   atomicity: boolean;
-  scheduler: 'random';
+  scheduler: StrategyName;
+  /** PCT depth (pct and portfolio). */
+  pctDepth?: number;
 }
 
 export interface ViolationDoc {
@@ -415,7 +418,9 @@ export function validateDoc(v: unknown): ViolationDoc {
   int(o.maxSteps, 'options.maxSteps', 1);
   bool(o.faults, 'options.faults');
   bool(o.atomicity, 'options.atomicity');
-  if (o.scheduler !== 'random') bad('options.scheduler', 'must be "random"');
+  if (typeof o.scheduler !== 'string' || !(STRATEGIES as readonly string[]).includes(o.scheduler)) {
+    bad('options.scheduler', `must be one of ${STRATEGIES.join(', ')}`);
+  }
   if (checkProfile(d.profile, 'profile') !== profile) bad('profile', 'differs from options.profile');
   if (checkVariants(d.variants, 'variants').join(',') !== variants.join(',')) bad('variants', 'differ from options.variants');
   arr(d.fixes, 'fixes').forEach((x, i) => str(x, `fixes[${i}]`));
@@ -511,6 +516,8 @@ export interface StressSummary {
     distinct: SummaryViolation[];
   };
   coverage: { device: CoverageFigures; hwpt: CoverageFigures };
+  /** The strategy, and for PCT the per-run detection bound 1/(n*k^(d-1)) (n threads, k steps, depth d). */
+  strategy: { name: string; pctDepth: number | null; pctBound: { n: number; k: number; d: number; bound: number } | null };
   interrupted: boolean;
   stoppedBy: StopReason;
   outDir: string;

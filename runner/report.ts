@@ -238,6 +238,10 @@ export function summaryText(s: StressSummary): string {
     for (const f of s.fixes) out.push(clip(`    ${f.name} (${f.closes}): ${f.summary}`, LINE_WIDTH));
   } else push('  fixes applied: none');
   push(`  coverage: ${cov('device', s.coverage.device)}; ${cov('hwpt', s.coverage.hwpt)}`);
+  const b = s.strategy.pctBound;
+  push(
+    `  scheduler: ${s.strategy.name}${b ? `; PCT per-run bound for a depth-${b.d} bug 1/(n*k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n} threads, k~${b.k} steps)` : ''}`,
+  );
 
   const d = s.violations.distinct;
   if (d.length === 0) {

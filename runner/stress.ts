@@ -2,6 +2,9 @@
 // seeded from (seed, i) alone, so any schedule can be re-run on its own.
 import { deriveSeed } from '../schedulers/prng.js';
 import { RandomScheduler } from '../schedulers/random.js';
+import { PctScheduler } from '../schedulers/pct.js';
+import { PortfolioScheduler } from '../schedulers/portfolio.js';
+import type { Scheduler } from '../schedulers/scheduler.js';
 import { violationKey, type Violation } from '../engine/violation.js';
 import type { TraceEvent } from '../engine/kernel.js';
 import { sampleWorkload } from '../workload/generate.js';
@@ -17,7 +20,32 @@ export const SALT_SCHEDULE = 0x5343;
 /** Schedules per generated workload (documented default). */
 export const DEFAULT_WORKLOAD_EVERY = 8;
 
+export type StrategyName = 'random' | 'pct' | 'portfolio';
+export const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'portfolio'];
+
+/** A stress strategy: reseeded per schedule; PCT ones learn the run length k per workload. */
+export interface StressScheduler extends Scheduler {
+  reseed(seed: number, index?: number): void;
+  observe?(steps: number): void;
+  resetEstimate?(k?: number): void;
+}
+
+export function makeStrategy(name: StrategyName, pctDepth = 3): StressScheduler {
+  switch (name) {
+    case 'random':
+      return new RandomScheduler(0);
+    case 'pct':
+      return new PctScheduler(0, pctDepth);
+    case 'portfolio':
+      return new PortfolioScheduler(0);
+  }
+}
+
 export interface StressOptions extends RunOptions {
+  /** Scheduling strategy (default random). */
+  scheduler?: StrategyName;
+  /** PCT depth d (default 3). */
+  pctDepth?: number;
   /** Shrink each distinct violation's workload and schedule (runner/minimise.ts). */
   minimise?: boolean;
   seed: number;
@@ -83,7 +111,7 @@ export async function minimal(o: StressOptions, f: Found): Promise<FoundMinimal>
 
 export async function stress(o: StressOptions): Promise<StressResult> {
   const runner = new Runner(o);
-  const sched = new RandomScheduler(0);
+  const sched = makeStrategy(o.scheduler ?? 'random', o.pctDepth);
   const found: Found[] = [];
   const seen = new Set<string>();
   const byKind: Record<string, number> = {};
@@ -97,9 +125,10 @@ export async function stress(o: StressOptions): Promise<StressResult> {
     if (w !== wlIndex) {
       wlIndex = w;
       wl = workloadFor(o.seed, w, o.threads, o.faults);
+      sched.resetEstimate?.();
     }
     const ss = scheduleSeed(o.seed, i);
-    sched.reseed(ss);
+    sched.reseed(ss, i);
     const r = await runner.run(wl!, sched, false, false);
     steps += r.steps;
     if (r.violation) {
@@ -107,7 +136,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
       byKind[r.violation.kind] = (byKind[r.violation.kind] ?? 0) + 1;
       if (!seen.has(key)) {
         seen.add(key);
-        sched.reseed(ss);
+        sched.reseed(ss, i);
         const rec = await runner.run(wl!, sched, true, true);
         const v = rec.violation;
         if (!v || violationKey(v) !== key) {
@@ -131,6 +160,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
         }
       }
     }
+    sched.observe?.(r.steps);
     if ((i & 255) === 255 && o.tick && o.tick(i + 1, found.length)) {
       interrupted = true;
       i++;
