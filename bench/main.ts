@@ -5,7 +5,8 @@ import { cpus } from 'node:os';
 import { Runtime } from '../schedulers/runtime.js';
 import { RandomScheduler } from '../schedulers/random.js';
 import { Runner, DEFAULT_MAX_STEPS } from '../runner/run.js';
-import { DEFAULT_WORKLOAD_EVERY, scheduleSeed, workloadFor } from '../runner/stress.js';
+import { DEFAULT_WORKLOAD_EVERY, scheduleSeed, stress, workloadFor, type StrategyName } from '../runner/stress.js';
+import { VARIANT_NAMES, type VariantName } from '../engine/variants.js';
 import type { Workload } from '../workload/types.js';
 
 const args = process.argv.slice(2);
@@ -124,11 +125,82 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(`full model / bare runtime steps/s: ${(ratio * 100).toFixed(1)}% (target: at least 25%)`);
+  const detection = await detectionTable();
   mkdirSync('bench', { recursive: true });
   writeFileSync(
     'bench/results.json',
-    JSON.stringify({ mode: full ? 'full' : 'quick', node: process.version, cpu, cores: cpus().length, schedules: SCHEDULES, seed: SEED, results, modelOverBare: Math.round(ratio * 1000) / 1000 }, null, 2) + '\n',
+    JSON.stringify(
+      { mode: full ? 'full' : 'quick', node: process.version, cpu, cores: cpus().length, schedules: SCHEDULES, seed: SEED, results, modelOverBare: Math.round(ratio * 1000) / 1000, detection },
+      null,
+      2,
+    ) + '\n',
   );
+}
+
+interface DetectionRow {
+  variant: VariantName;
+  strategy: string;
+  seeds: number;
+  detected: number;
+  medianSchedules: number | null;
+  worstSchedules: number | null;
+  medianSeconds: number | null;
+}
+
+/** Schedules to first detection per strategy and variant, over 20 seeds (a budget of 20,000 schedules each). */
+async function detectionTable(): Promise<DetectionRow[]> {
+  const seeds = Array.from({ length: 20 }, (_, i) => 1001 + i);
+  const strategies: Array<{ name: string; scheduler: StrategyName; pctDepth?: number }> = [
+    { name: 'random', scheduler: 'random' },
+    { name: 'pct d=2', scheduler: 'pct', pctDepth: 2 },
+    { name: 'pct d=3', scheduler: 'pct', pctDepth: 3 },
+    { name: 'portfolio', scheduler: 'portfolio' },
+  ];
+  const rows: DetectionRow[] = [];
+  for (const variant of VARIANT_NAMES) {
+    for (const st of strategies) {
+      const found: number[] = [];
+      const secs: number[] = [];
+      for (const seed of seeds) {
+        const t0 = performance.now();
+        const r = await stress({
+          seed,
+          runs: 20_000,
+          keepGoing: false,
+          workloadEvery: DEFAULT_WORKLOAD_EVERY,
+          faults: true,
+          profile: 'fixed',
+          variants: [variant],
+          maxSteps: DEFAULT_MAX_STEPS,
+          atomicity: true,
+          scheduler: st.scheduler,
+          pctDepth: st.pctDepth,
+        });
+        if (r.found[0]) {
+          found.push(r.found[0].index + 1);
+          secs.push((performance.now() - t0) / 1000);
+        }
+      }
+      rows.push({
+        variant,
+        strategy: st.name,
+        seeds: seeds.length,
+        detected: found.length,
+        medianSchedules: found.length ? median(found) : null,
+        worstSchedules: found.length ? Math.max(...found) : null,
+        medianSeconds: secs.length ? Math.round(median(secs) * 1000) / 1000 : null,
+      });
+    }
+  }
+  console.log('');
+  console.log('Schedules to first detection (fixed profile + variant, default generator, seeds 1001-1020, budget 20,000):');
+  console.log('');
+  console.log('| variant | strategy | detected | median schedules | worst | median seconds |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.variant} | ${r.strategy} | ${r.detected}/${r.seeds} | ${r.medianSchedules ?? '-'} | ${r.worstSchedules ?? '-'} | ${r.medianSeconds ?? '-'} |`);
+  }
+  return rows;
 }
 
 await main();

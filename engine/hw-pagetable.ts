@@ -144,7 +144,9 @@ export async function hwptPut(k: Kernel, t: EThread, h: Hwpt): Promise<void> {
   if (h.ioas.mutex.isHeldBy(t)) {
     k.assertFail(t, 'iommufd_hw_pagetable_put', `lockdep_assert_not_held(${h.ioas.mutex.name}) failed`);
   }
-  h.transient--;
-  if (h.autoDomain) await objectDestroyUser(k, t, h, true);
-  else k.refDec(t, h, 'iommufd_hw_pagetable_put');
+  if (h.autoDomain) await objectDestroyUser(k, t, h, true, true);
+  else {
+    k.refDec(t, h, 'iommufd_hw_pagetable_put');
+    h.transient--;
+  }
 }

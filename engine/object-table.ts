@@ -134,7 +134,12 @@ export async function putObject(k: Kernel, t: EThread, o: IObj): Promise<void> {
 }
 
 /** iommufd_object_remove, an atomic xa_lock section. Returns the object or throws ENOENT/EBUSY. */
-function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): IObj {
+/** Shadow accounting: a put of a "returned for put" HWPT reference lands with the real decrement. */
+function dropShadow(o: IObj, transientPut: boolean): void {
+  if (transientPut && o instanceof Hwpt) o.transient--;
+}
+
+function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean, transientPut = false): IObj {
   const o = k.load(id);
   if (o === null) {
     // Finding F3: a device of the group can detach and put a new auto HWPT after do_replace
@@ -144,10 +149,14 @@ function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): 
     const reserved = k.objects[id];
     if (extraPut && k.fixes.autoPutUnfinalized && reserved && !reserved.published) {
       k.refDec(t, reserved, 'iommufd_object_remove extra_put (unfinalized)');
+      dropShadow(reserved, transientPut);
     }
     throw new KErr('ENOENT');
   }
-  if (extraPut) k.refDec(t, o, 'iommufd_object_remove extra_put');
+  if (extraPut) {
+    k.refDec(t, o, 'iommufd_object_remove extra_put');
+    dropShadow(o, transientPut);
+  }
   if (o.users !== 1) throw new KErr('EBUSY');
   o.users = 0;
   k.xaObjectsWrite();
@@ -159,7 +168,7 @@ function objectRemoveNow(k: Kernel, t: EThread, id: number, extraPut: boolean): 
 }
 
 /** __iommufd_object_destroy_user: kernel-initiated destroy, waits for short-term holders. */
-export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFail: boolean): Promise<void> {
+export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFail: boolean, transientPut = false): Promise<void> {
   await o.destroyRwsem.downWrite(k, t);
   await k.sched(t);
   // I12: the write lock is only granted once every short-term holder (get_object, lock_obj) is gone.
@@ -168,7 +177,7 @@ export async function objectDestroyUser(k: Kernel, t: EThread, o: IObj, allowFai
   }
   let err: KErr | null = null;
   try {
-    objectRemoveNow(k, t, o.id, true);
+    objectRemoveNow(k, t, o.id, true, transientPut);
   } catch (e) {
     if (!(e instanceof KErr)) throw e;
     err = e;
