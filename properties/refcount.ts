@@ -16,9 +16,14 @@ export function expectedUsers(k: Kernel, o: IObj): number {
   return n;
 }
 
+/** At quiescence no short-term hold and no reference handed out for a put may remain. */
 export function checkRefcounts(k: Kernel, t: EThread): void {
   for (const o of k.objects) {
     if (o === null || o.freed || !o.published) continue;
+    if (o.shortterm !== 0) violated(k, t, 'I1', 'shortterm-leak', `${o.label} still has ${o.shortterm} short-term hold(s) at quiescence`);
+    if (o instanceof Hwpt && o.transient !== 0) {
+      violated(k, t, 'I1', 'put-leak', `${o.label} still has ${o.transient} reference(s) handed out by detach/replace that were never put`);
+    }
     const want = expectedUsers(k, o);
     if (o.users !== want) violated(k, t, 'I1', 'users', `${o.label}.users is ${o.users}, the references account for ${want}`);
   }

@@ -335,6 +335,11 @@ describe('I4 auto HWPT in use at quiescence', () => {
     });
     expect(out.violation).toBeNull();
     expect(s.h1.freed).toBe(false);
+    // The leaked reference itself is an I1 finding at quiescence...
+    expect(quiescent(k)).toMatchObject({ invariant: 'I1', location: 'I1:put-leak' });
+    // ...and once it is gone the auto HWPT is alive with no device: I4.
+    s.h1.users--;
+    s.h1.transient--;
     expect(quiescent(k)).toMatchObject({ invariant: 'I4', location: 'I4:auto-hwpt-unused' });
   });
 
