@@ -4,6 +4,7 @@ import { KErr } from './errno.js';
 import type { Kernel } from './kernel.js';
 import { Hwpt, IGroup, Idev, Ioas, IommuGroup, ObjType, OBJ_ANY, PhysDev } from './objects.js';
 import {
+  ctxPut,
   getObject,
   lockObj,
   objectFinalizeIfReferenced,
@@ -94,6 +95,8 @@ export async function deviceBind(k: Kernel, t: EThread, dev: PhysDev): Promise<I
       throw e;
     }
     idev.dev = dev;
+    // iommufd_ctx_get: a real device holds the ctx's file (mock devices do not).
+    if (!dev.mock) k.fileRefs++;
     idev.enforceCC = dev.spec.enforceCC;
     await k.sched(t);
     k.refInc(t, idev, 'iommufd_device_bind driver reference');
@@ -111,6 +114,8 @@ export async function deviceBind(k: Kernel, t: EThread, dev: PhysDev): Promise<I
 export async function deviceDestroy(k: Kernel, t: EThread, idev: Idev): Promise<void> {
   await releaseDmaOwner(k, t, idev.dev);
   await putGroup(k, t, idev.igroup);
+  // iommufd_ctx_put: the last one runs the fd's release (after the destroy, as fput does).
+  if (!idev.dev.mock) await ctxPut(k, t, true);
 }
 
 /** iommufd_device_unbind: waits for short-term holders (I12); WARNs if still attached. */

@@ -47,9 +47,16 @@ export async function iptTableAddDomain(k: Kernel, t: EThread, ioas: Ioas, d: Do
   if (iopt.domains.includes(d)) {
     k.warn(t, 'iopt_table_add_domain', `${d.label} already in ${ioas.label}`, 'I3');
     err = new KErr('EEXIST');
+  } else if (d.aperture && (overlapsMapped(iopt, 0, d.aperture.start - 1) || overlapsMapped(iopt, d.aperture.last + 1, Number.MAX_SAFE_INTEGER))) {
+    // iopt_reserve_iova of the IOVA outside the domain's aperture hits a mapped area.
+    err = new KErr('EADDRINUSE');
   } else if (iopt.mapped.length > 0 && k.shouldFail(t, 'add_domain')) {
     err = k.injected(t, 'add_domain');
   } else {
+    if (d.aperture) {
+      if (d.aperture.start > 0) iopt.reserved.push({ start: 0, last: d.aperture.start - 1, owner: d });
+      iopt.reserved.push({ start: d.aperture.last + 1, last: Number.MAX_SAFE_INTEGER, owner: d });
+    }
     iopt.domains.push(d);
     if (k.tracing) k.note(t, `${ioas.label}.iopt.domains += ${d.label}`);
   }

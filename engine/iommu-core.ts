@@ -11,6 +11,8 @@ export async function domainAlloc(k: Kernel, t: EThread, dev: PhysDev): Promise<
   await k.sched(t);
   const iommu = k.iommuSpec(dev.group.iommu);
   const d = new Domain(k.nextUid(), dev.group.iommu, iommu.enforceCC);
+  // mock_domain_alloc: geometry aperture [MOCK_APERTURE_START, MOCK_APERTURE_LAST].
+  if (dev.mock) d.aperture = { start: 1 << 24, last: 2 ** 31 - 1 };
   k.allDomains.push(d);
   if (k.tracing) k.note(t, `iommu_domain_alloc -> ${d.label}`);
   return d;

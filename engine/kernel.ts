@@ -103,6 +103,12 @@ export class Kernel implements LockEnv {
   /** Number of IOAS allocated so far (indexes topology.ioas). */
   ioasCount = 0;
   warnings: string[] = [];
+  /** References on the ctx's file: the open fd, plus one per bound real (non-mock) device. */
+  fileRefs = 1;
+  /** The last file reference went inside the kernel: the release waits for the call to return. */
+  releasePending = false;
+  /** Lifecycle-machine refusals recorded instead of failing (softWarnings mode). */
+  refusals: string[] = [];
   /** Record WARNs and lifecycle-machine refusals instead of ending the run (the check command). */
   softWarnings = false;
   closed = false;
@@ -331,7 +337,7 @@ export class Kernel implements LockEnv {
   ): number {
     const to = m.table[from * m.events.length + ev]!;
     if (to < 0 && this.softWarnings) {
-      this.warnings.push(`${m.id} machine refused ${m.events[ev]} in state ${m.states[from]} (${what})`);
+      this.refusals.push(`${m.id} machine refused ${m.events[ev]} in state ${m.states[from]} (${what})`);
       return from;
     }
     if (to < 0) {

@@ -214,6 +214,28 @@ export async function iommufdDestroy(k: Kernel, t: EThread, id: number): Promise
   kfree(k, t, o);
 }
 
+/**
+ * fput of the ctx's file (iommufd_ctx_put, or the close of the fd): the release runs when the
+ * last reference goes. Every bound real device holds one (iommufd_ctx_get in bind), so closing
+ * the fd while one is bound releases nothing until its unbind; a device that never unbinds
+ * keeps the ctx forever (the leak the final checks report).
+ */
+export async function ctxPut(k: Kernel, t: EThread, deferred = false): Promise<void> {
+  await k.sched(t);
+  if (k.fileRefs <= 0) k.fail(t, 'refcount', 'fput', 'fput on a ctx file with no reference', 'I1');
+  if (--k.fileRefs > 0) return;
+  // fput from inside the kernel runs the release as task work, when the syscall returns.
+  if (deferred) k.releasePending = true;
+  else await fopsRelease(k, t);
+}
+
+/** Task work: a release an in-kernel fput left for the end of the current call. */
+export async function runPendingRelease(k: Kernel, t: EThread): Promise<void> {
+  if (!k.releasePending) return;
+  k.releasePending = false;
+  await fopsRelease(k, t);
+}
+
 /** iommufd_fops_release: destroy every object whose users is exactly 1, until none is left. */
 export async function fopsRelease(k: Kernel, t: EThread): Promise<void> {
   const nonEmpty = () => k.objects.some((o) => o !== null);

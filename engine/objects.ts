@@ -68,6 +68,8 @@ export class Ioas extends IObj {
 export class Domain {
   freed = false;
   msiCookie = false;
+  /** geometry.aperture_start/end; null is the whole IOVA space. */
+  aperture: { start: number; last: number } | null = null;
   constructor(
     readonly uid: number,
     readonly iommu: number,

@@ -38,6 +38,7 @@ export function checkQuiescent(k: Kernel, t: EThread): void {
 }
 
 export function checkClosed(k: Kernel, t: EThread): void {
+  if (!k.closed) violated(k, t, 'I10', 'ctx-not-released', `the fd was closed but ${k.fileRefs} reference(s) keep the ctx: a device was never unbound`);
   const left = k.objects.filter((o) => o !== null);
   if (left.length) violated(k, t, 'I10', 'objects-left', `ctx closed with objects ${left.map((o) => o!.label).join(', ')}`);
   if (k.groups.size) violated(k, t, 'I10', 'groups-left', `ctx closed with ${k.groups.size} igroups`);

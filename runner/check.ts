@@ -10,7 +10,7 @@ import { ViolationError } from '../engine/violation.js';
 import { profileFixes, profileFlags, type ProfileName } from '../engine/profiles.js';
 import type { FaultPoint } from '../engine/faults.js';
 import type { Idev } from '../engine/objects.js';
-import { fopsRelease, iommufdDestroy } from '../engine/object-table.js';
+import { ctxPut, iommufdDestroy, runPendingRelease } from '../engine/object-table.js';
 import { ioasAllocIoctl } from '../engine/ioas.js';
 import { hwptAllocIoctl } from '../engine/hw-pagetable.js';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, type PtId } from '../engine/device.js';
@@ -122,14 +122,16 @@ export async function runScenario(sc: Scenario, profile: ProfileName): Promise<S
         break;
       }
       case 'close':
-        await fopsRelease(k, t);
+        await ctxPut(k, t);
         break;
     }
     return out;
   }
 
+  let current = -1;
   rt.spawn('scenario', async (t) => {
     for (let i = 0; i < sc.steps.length; i++) {
+      current = i;
       const s = sc.steps[i]!;
       const expected = isV67(profile) && s.expect_since_v6_7 ? s.expect_since_v6_7 : s.expect;
       const warned = k.warnings.length;
@@ -145,6 +147,7 @@ export async function runScenario(sc: Scenario, profile: ProfileName): Promise<S
         else actual = `error: ${(e as Error).message}`;
       }
       k.injectOnce = null;
+      if (!actual.startsWith('violation') && !actual.startsWith('error')) await runPendingRelease(k, t);
       const warnings = k.warnings.slice(warned);
       const r: StepResult = { index: i, op: s.op, expected, actual, pass: actual === expected, warnings };
       if (r.pass && actual === 'ok') {
@@ -169,6 +172,20 @@ export async function runScenario(sc: Scenario, profile: ProfileName): Promise<S
   });
   const end = await rt.run();
   if (end.kind === 'stopped' && !(end.reason instanceof ViolationError)) throw end.reason;
+  // A violation ends the run as it is raised: the step that raised it has not recorded itself.
+  if (end.kind === 'stopped' && end.reason instanceof ViolationError && current >= 0 && steps.length === current) {
+    const s = sc.steps[current]!;
+    const v = end.reason.violation;
+    steps.push({
+      index: current,
+      op: s.op,
+      expected: isV67(profile) && s.expect_since_v6_7 ? s.expect_since_v6_7 : s.expect,
+      actual: `violation: ${v.kind} at ${v.location}`,
+      pass: false,
+      detail: v.message.split('\n')[0],
+      warnings: [],
+    });
+  }
   if (end.kind === 'deadlock' || end.kind === 'step-bound') {
     steps.push({ index: steps.length, op: sc.steps[steps.length]?.op ?? '?', expected: sc.steps[steps.length]?.expect ?? '?', actual: end.kind, pass: false, warnings: [] });
   }

@@ -9,7 +9,7 @@ import { ViolationError, type Violation } from '../engine/violation.js';
 import { profileFixes, profileFlags, type FixFlags, type ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
 import type { FaultPoint } from '../engine/faults.js';
-import { fopsRelease } from '../engine/object-table.js';
+import { ctxPut } from '../engine/object-table.js';
 import { checkClosed, checkQuiescent, defaultHooks } from '../properties/registry.js';
 import { Coverage, DEVICE, HWPT } from '../models/index.js';
 import { releaseDevices, runOps, Session, type OpRecord } from '../workload/execute.js';
@@ -109,7 +109,7 @@ export class Runner {
     rt.spawn('teardown', async (t) => {
       await releaseDevices(s, t);
       t.op = 'close';
-      await fopsRelease(k, t);
+      await ctxPut(k, t);
       checkClosed(k, t);
     });
     violation = this.verdict(k, await rt.run());

@@ -4,7 +4,7 @@ import type { EThread } from '../schedulers/runtime.js';
 import { KErr, type OpResult } from '../engine/errno.js';
 import type { Kernel } from '../engine/kernel.js';
 import { Hwpt, type Idev } from '../engine/objects.js';
-import { iommufdDestroy } from '../engine/object-table.js';
+import { iommufdDestroy, runPendingRelease } from '../engine/object-table.js';
 import { ioasAllocIoctl } from '../engine/ioas.js';
 import { hwptAllocIoctl } from '../engine/hw-pagetable.js';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, type PtId } from '../engine/device.js';
@@ -72,6 +72,7 @@ export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 
       k.fail(t, 'invariant', `I9:${op.op}`, `I9 (failure atomicity) violated: ${op.op} failed with ${r} but changed the state${diff}`, 'I9');
     }
   }
+  await runPendingRelease(k, t);
   if (k.tracing) k.note(t, `<< ${desc} = ${r}`);
   if (s.log) s.log.push({ thread: t.name, op: desc, result: r });
   t.op = '';

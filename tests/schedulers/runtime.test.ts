@@ -93,7 +93,7 @@ async function runProgram(rt: Runtime, bodies: Array<(t: EThread) => Promise<voi
   return rt.run();
 }
 
-const home = (label: string): Poisonable => ({ freed: false, label });
+const home = (label: string): Poisonable => ({ freed: false, label, res: 0 });
 
 // ---- enabledness -------------------------------------------------------------------------
 
