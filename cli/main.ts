@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
 import { DEFAULT_MAX_STEPS } from '../runner/run.js';
-import { DEFAULT_WORKLOAD_EVERY, STRATEGIES, type StrategyName } from '../runner/stress.js';
+import { DEFAULT_STRATEGY, DEFAULT_WORKLOAD_EVERY, STRATEGIES, type StrategyName } from '../runner/stress.js';
 import { TOOL_NAME, toolVersion } from '../runner/doc.js';
 import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js';
 import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliOptions } from './stress.js';
@@ -119,7 +119,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
     .option('--workload-every <N>', 'schedules per generated workload', positiveInt, DEFAULT_WORKLOAD_EVERY)
     .option('--no-faults', 'generate workloads without fault injection')
-    .option('--scheduler <NAME>', `scheduling strategy: ${STRATEGIES.join(' | ')}`, strategyValue, 'random' as StrategyName)
+    .option('--scheduler <NAME>', `scheduling strategy: ${STRATEGIES.join(' | ')}`, strategyValue, DEFAULT_STRATEGY)
     .option('--pct-depth <D>', 'PCT depth d (bug depth it targets; d-1 priority change points per run)', positiveInt, 3)
     .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)

@@ -119,7 +119,7 @@ describe('stress', () => {
       stoppedBy: 'runs',
       replay: null,
       violations: { byKind: {}, distinct: [] },
-      options: { runs: 300, threads: null, profile: 'fixed', faults: true, atomicity: true, scheduler: 'random', keepGoing: false },
+      options: { runs: 300, threads: null, profile: 'fixed', faults: true, atomicity: true, scheduler: 'pct', keepGoing: false },
     });
     for (const k of ['steps', 'elapsedSeconds', 'stepsPerSecond', 'schedulesPerSecond']) expect(typeof s[k]).toBe('number');
     expect(s.steps).toBeGreaterThan(0);
@@ -182,7 +182,7 @@ describe('a violation: documents and replay', () => {
       seed: 5,
       profile: 'fixed',
       variants: ['unlock-before-finalize'],
-      options: { runs: 3000, profile: 'fixed', variants: ['unlock-before-finalize'], scheduler: 'random', atomicity: true, faults: true },
+      options: { runs: 3000, profile: 'fixed', variants: ['unlock-before-finalize'], scheduler: 'pct', atomicity: true, faults: true },
       replay: `npm run cli -- replay ${doc()}`,
     });
     expect(d.schedule.decisions.length).toBeGreaterThan(3);
