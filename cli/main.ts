@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
 import { DEFAULT_MAX_STEPS } from '../runner/run.js';
+import type { Reduction } from '../schedulers/dfs.js';
 import { DEFAULT_STRATEGY, DEFAULT_WORKLOAD_EVERY, STRATEGIES, type StrategyName } from '../runner/stress.js';
 import { TOOL_NAME, toolVersion } from '../runner/doc.js';
 import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js';
@@ -11,6 +12,7 @@ import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliO
 import { replayCommand } from './replay.js';
 import { variantsCommand } from './variants.js';
 import { checkCommand } from './check.js';
+import { exploreCommand } from './explore.js';
 
 /** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
 const MAX_THREADS = 64;
@@ -45,6 +47,26 @@ Examples:
   $ npm run cli -- replay out/violations/0001.json
   $ npm run cli -- variants
   $ npm run cli -- check tests/conformance/*.json
+
+${EXIT_CODES}`;
+
+const reductionValue = oneOf<Reduction>('reduction', (s): s is Reduction => ['none', 'sleep-sets', 'dpor'].includes(s), ['none', 'sleep-sets', 'dpor']);
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a non-negative integer.');
+  return Number(value);
+}
+
+const EXPLORE_EXAMPLES = `
+Runs the workload again and again, each time along a new branch of its decision tree (thread
+picks and fault outcomes), until the tree is covered. With --reduction dpor (default) or
+sleep-sets, one execution per Mazurkiewicz trace of the dependency relation the engine reports
+(per kind of shared state and per lock class). The last line says exactly what was covered.
+
+Examples:
+  $ npm run cli -- explore my-workload.json
+  $ npm run cli -- explore out/violations/0001.json --variant put-object-uaf
+  $ npm run cli -- explore my-workload.json --reduction none --preemptions 2
 
 ${EXIT_CODES}`;
 
@@ -165,6 +187,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', CHECK_EXAMPLES)
     .action(async (files: string[], f: { profile: ProfileName; json?: string }) => {
       setExit(await checkCommand(files, { profile: f.profile, json: f.json }));
+    });
+
+  program
+    .command('explore')
+    .description('explore every interleaving and fault outcome of one workload (exhaustive, with partial-order reduction)')
+    .argument('<FILE>', 'a workload JSON file ({topology, setup, threads, faultDen}) or a violation document')
+    .option('--profile <P>', `kernel profile: ${PROFILES.join(' or ')}`, profileValue, 'fixed' as ProfileName)
+    .option('--variant <NAME>', 'add a bug-zoo variant (repeatable)', collectVariant, [] as VariantName[])
+    .option('--reduction <R>', 'none | sleep-sets | dpor', reductionValue, 'dpor' as Reduction)
+    .option('--preemptions <N>', 'at most N preemptions per execution (disables the reduction)', nonNegativeInt)
+    .option('--max-executions <N>', 'stop after N executions (the claim is then partial)', positiveInt)
+    .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
+    .option('--keep-going', 'collect every distinct violation instead of stopping at the first')
+    .option('--out <DIR>', 'output folder for violations/', DEFAULT_OUT)
+    .addHelpText('after', EXPLORE_EXAMPLES)
+    .action(async (file: string, f: { profile: ProfileName; variant: VariantName[]; reduction: Reduction; preemptions?: number; maxExecutions?: number; maxSteps: number; keepGoing?: boolean; out: string }) => {
+      setExit(await exploreCommand(file, { ...f, keepGoing: f.keepGoing === true }));
     });
 
   program

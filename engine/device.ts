@@ -55,6 +55,7 @@ export async function getGroup(k: Kernel, t: EThread, dev: PhysDev): Promise<IGr
     if (groupTryGet(k, t, actual, group)) {
       // iommufd_put_group(new_igroup): it was never installed, its release's cmpxchg is a no-op.
       fresh.ref = 0;
+      k.rt.access(fresh.resId, true);
       fresh.freed = true;
       return actual!;
     }
@@ -74,6 +75,7 @@ export async function putGroup(k: Kernel, t: EThread, g: IGroup): Promise<void> 
   await k.sched(t);
   k.xaGroups(true);
   if (k.groups.get(g.group.id) === g) k.groups.delete(g.group.id);
+  k.rt.access(g.resId, true);
   g.freed = true;
   if (k.tracing) k.note(t, `kfree ${g.label}`);
 }
@@ -176,7 +178,7 @@ export async function hwptDetach(k: Kernel, t: EThread, idev: Idev): Promise<Hwp
   await k.sched(t);
   // v6.6 reads igroup->hwpt before taking the lock: a concurrent replace by another device of
   // the group can change it in between (finding F2); the fixed profile reads it under the lock.
-  k.rt.access(g.res, false);
+  k.rt.access(g.resId, false);
   let h = g.hwpt;
   await g.lock.lock(k, t);
   if (k.fixes.detachHwptUnderLock) h = g.hwpt;

@@ -11,6 +11,7 @@ export async function domainAlloc(k: Kernel, t: EThread, dev: PhysDev): Promise<
   await k.sched(t);
   const iommu = k.iommuSpec(dev.group.iommu);
   const d = new Domain(k.nextUid(), dev.group.iommu, iommu.enforceCC);
+  d.resId = k.newRes();
   // mock_domain_alloc: geometry aperture [MOCK_APERTURE_START, MOCK_APERTURE_LAST].
   if (dev.mock) d.aperture = { start: 1 << 24, last: 2 ** 31 - 1 };
   k.allDomains.push(d);
@@ -24,6 +25,7 @@ export async function domainFree(k: Kernel, t: EThread, d: Domain): Promise<void
   k.checkAlive(t, d, 'iommu_domain_free');
   const user = k.iommuGroups.find((g) => g.domain === d);
   if (user) k.fail(t, 'invariant', 'iommu_domain_free', `${d.label} freed while ${user.label} still uses it`, 'I2');
+  k.rt.access(d.resId, true);
   d.freed = true;
   if (k.tracing) k.note(t, `iommu_domain_free ${d.label}`);
 }

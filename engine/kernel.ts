@@ -114,6 +114,7 @@ export class Kernel implements LockEnv {
   closed = false;
   props: PropertyHooks | null = null;
   private uid = 0;
+  private res: number = RES.DYNAMIC;
   private readonly faultDen: number;
   private readonly faultPoints: ReadonlySet<FaultPoint> | undefined;
 
@@ -133,7 +134,8 @@ export class Kernel implements LockEnv {
     topo.groups.forEach((g, gi) => {
       const iommu = topo.iommus[g.iommu] ?? { enforceCC: false, isolatedMsi: true };
       const grp: IommuGroup = new IommuGroup(gi, g.iommu, iommu.isolatedMsi, null as unknown as KMutex);
-      (grp as { mutex: KMutex }).mutex = new KMutex(`group#${gi}->mutex`, cls.groupMutex, grp);
+      grp.resId = this.newRes();
+      (grp as { mutex: KMutex }).mutex = new KMutex(`group#${gi}->mutex`, cls.groupMutex, grp, this.newRes());
       this.iommuGroups.push(grp);
       g.devices.forEach((spec, di) => {
         const d = new PhysDev(this.nextUid(), `dev${this.devices.length}(g${gi}.${di})`, grp, spec, false);
@@ -157,11 +159,16 @@ export class Kernel implements LockEnv {
     return ++this.uid;
   }
 
+  /** A fresh resource id for the explorer's dependency relation (engine/resources.ts). */
+  newRes(): number {
+    return this.res++;
+  }
+
   // ---- LockEnv -------------------------------------------------------------------------
 
-  checkAlive(t: EThread, home: Poisonable | null, what: string): void {
+  checkAlive(t: EThread, home: Poisonable | null, what: string, write = true): void {
     if (home === null) return;
-    this.rt.access(home.res, true);
+    this.rt.access(home.resId, write);
     if (home.freed) {
       this.fail(t, 'use-after-free', what, `use-after-free: ${what} on ${home.label}, which was already freed`, 'I8');
     }
@@ -307,20 +314,21 @@ export class Kernel implements LockEnv {
   }
 
   newRwsem(o: IObj, type: ObjTypeId): RwSem {
-    return new RwSem(`${OBJ_TYPE_NAMES[type]}#${o.id}->destroy_rwsem`, this.cls.rwsem[type]!, o);
+    return new RwSem(`${OBJ_TYPE_NAMES[type]}#${o.id}->destroy_rwsem`, this.cls.rwsem[type]!, o, this.newRes());
   }
 
   newIoasParts(ioas: Ioas): void {
-    ioas.mutex = new KMutex(`ioas#${ioas.id}->mutex`, this.cls.ioasMutex, ioas);
+    ioas.mutex = new KMutex(`ioas#${ioas.id}->mutex`, this.cls.ioasMutex, ioas, this.newRes());
     ioas.iopt = new Iopt(
-      new RwSem(`ioas#${ioas.id}->iopt.domains_rwsem`, this.cls.domainsRwsem, ioas),
-      new RwSem(`ioas#${ioas.id}->iopt.iova_rwsem`, this.cls.iovaRwsem, ioas),
+      new RwSem(`ioas#${ioas.id}->iopt.domains_rwsem`, this.cls.domainsRwsem, ioas, this.newRes()),
+      new RwSem(`ioas#${ioas.id}->iopt.iova_rwsem`, this.cls.iovaRwsem, ioas, this.newRes()),
     );
   }
 
   newIgroup(group: IommuGroup): IGroup {
     const g = new IGroup(this.nextUid(), group);
-    g.lock = new KMutex(`igroup#${g.uid}->lock`, this.cls.igroupLock, g);
+    g.resId = this.newRes();
+    g.lock = new KMutex(`igroup#${g.uid}->lock`, this.cls.igroupLock, g, this.newRes());
     this.allIgroups.push(g);
     return g;
   }

@@ -15,6 +15,7 @@ import { selftestDestroy } from './selftest.js';
 /** _iommufd_object_alloc: the id is taken (RESERVED) but lookups cannot see the object. */
 export async function objectAlloc<T extends IObj>(k: Kernel, t: EThread, o: T): Promise<T> {
   if (k.shouldFail(t, 'object_alloc')) throw k.injected(t, 'object_alloc');
+  o.resId = k.newRes();
   await k.sched(t);
   o.id = k.allocId(o);
   o.destroyRwsem = k.newRwsem(o, o.type);
@@ -84,6 +85,7 @@ export async function destroyOp(k: Kernel, t: EThread, o: IObj): Promise<void> {
 }
 
 export function kfree(k: Kernel, t: EThread, o: IObj): void {
+  k.rt.access(o.resId, true);
   o.freed = true;
   if (o instanceof Hwpt && o.published) k.hwptEvent(t, o, HwptEv.FREE);
   if (k.tracing) k.note(t, `kfree ${o.label}`);

@@ -3,7 +3,6 @@ import type { EThread } from '../schedulers/runtime.js';
 import { KMutex } from './locks/kmutex.js';
 import { RwSem } from './locks/rwsem.js';
 import type { DeviceSpec, RegionSpec } from './topology.js';
-import { RES } from './resources.js';
 
 export const ObjType = { DEVICE: 1, HW_PAGETABLE: 2, IOAS: 3, ACCESS: 4, SELFTEST: 5 } as const;
 export type ObjTypeId = (typeof ObjType)[keyof typeof ObjType];
@@ -34,9 +33,8 @@ export abstract class IObj {
   get label(): string {
     return `${OBJ_TYPE_NAMES[this.type]}#${this.id}`;
   }
-  get res(): number {
-    return RES.OBJ + this.type;
-  }
+  /** Resource id for the explorer, set at creation (Kernel.newRes). */
+  resId = 0;
 }
 
 export interface Region {
@@ -78,9 +76,8 @@ export class Domain {
   get label(): string {
     return `domain#${this.uid}`;
   }
-  get res(): number {
-    return RES.DOMAIN;
-  }
+  /** Resource id for the explorer, set at creation (Kernel.newRes). */
+  resId = 0;
 }
 
 export class Hwpt extends IObj {
@@ -118,9 +115,8 @@ export class IommuGroup {
   get label(): string {
     return `iommu_group#${this.id}`;
   }
-  get res(): number {
-    return RES.CORE_GROUP;
-  }
+  /** Resource id for the explorer, set at creation (Kernel.newRes). */
+  resId = 0;
 }
 
 /** struct device: a physical (or mock) device. */
@@ -159,9 +155,8 @@ export class IGroup {
   get label(): string {
     return `igroup#${this.uid}(group ${this.group.id})`;
   }
-  get res(): number {
-    return RES.IGROUP;
-  }
+  /** Resource id for the explorer, set at creation (Kernel.newRes). */
+  resId = 0;
 }
 
 export class Idev extends IObj {

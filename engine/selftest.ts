@@ -15,7 +15,8 @@ async function mockDevCreate(k: Kernel, t: EThread): Promise<PhysDev> {
   await k.sched(t);
   const id = k.iommuGroups.length;
   const grp = new IommuGroup(id, k.mockIommu, true, null as unknown as KMutex);
-  (grp as { mutex: KMutex }).mutex = new KMutex(`group#${id}->mutex`, k.cls.groupMutex, grp);
+  grp.resId = k.newRes();
+  (grp as { mutex: KMutex }).mutex = new KMutex(`group#${id}->mutex`, k.cls.groupMutex, grp, k.newRes());
   k.iommuGroups.push(grp);
   const d = new PhysDev(k.nextUid(), `mock${id}`, grp, MOCK_SPEC, true);
   grp.devices.push(d);

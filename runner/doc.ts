@@ -47,7 +47,7 @@ export interface DocOptions {
   maxSteps: number;
   faults: boolean;
   atomicity: boolean;
-  scheduler: StrategyName;
+  scheduler: StrategyName | 'dfs';
   /** PCT depth (pct and portfolio). */
   pctDepth?: number;
 }
@@ -352,6 +352,12 @@ function checkOp(v: unknown, p: string, nDevices: number): void {
   }
 }
 
+/** A workload read on its own (explore FILE): validated like a document's, errors are DocError. */
+export function parseWorkload(v: unknown): Workload {
+  checkWorkload(v, 'workload');
+  return v as Workload;
+}
+
 function checkWorkload(v: unknown, p: string): void {
   const w = obj(v, p);
   checkTopology(w.topology, `${p}.topology`);
@@ -418,8 +424,8 @@ export function validateDoc(v: unknown): ViolationDoc {
   int(o.maxSteps, 'options.maxSteps', 1);
   bool(o.faults, 'options.faults');
   bool(o.atomicity, 'options.atomicity');
-  if (typeof o.scheduler !== 'string' || !(STRATEGIES as readonly string[]).includes(o.scheduler)) {
-    bad('options.scheduler', `must be one of ${STRATEGIES.join(', ')}`);
+  if (typeof o.scheduler !== 'string' || ![...STRATEGIES, 'dfs'].includes(o.scheduler)) {
+    bad('options.scheduler', `must be one of ${[...STRATEGIES, 'dfs'].join(', ')}`);
   }
   if (checkProfile(d.profile, 'profile') !== profile) bad('profile', 'differs from options.profile');
   if (checkVariants(d.variants, 'variants').join(',') !== variants.join(',')) bad('variants', 'differ from options.variants');

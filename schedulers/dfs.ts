@@ -29,11 +29,17 @@
 // observed from the enabled sets: a step after which another thread is no longer enabled is a
 // race with that thread's pending step (it is added at the step's node, as Flanagan & Godefroid
 // do for pending transitions), and both order the thread's next step after it. A race whose
-// later step was enabled by the earlier one is not reversible and is skipped. For DPOR to be
-// sound the step that parks in a blocking wait must report a write of the resource its wake-up
-// step writes (the lock: report it before waitFor, as an attempt); when a run shows a thread
-// that parked blocked without doing so, `unsound` says so and statement() makes no claim.
-// Sleep sets alone do not need this.
+// later step was enabled by the earlier one is not reversible and is skipped. The last step of a
+// run that leaves other threads enabled-before/not-after (deadlock, stop) is treated the same way,
+// and a step cut short by a stop (no stepDone) is dependent with everything.
+//
+// The DPOR contract for blocking waits: the step that parks in waitFor(w) must report a write of
+// w's resource (an attempt, before waitFor), and the step that wakes up reports it first (the
+// acquisition); acquire and release report it as written too. Without the attempt DPOR misses
+// the interleavings where the waiter takes w first. A run that shows a thread parked blocked and
+// waking up to take a resource its parking step did not write sets `unsound`, and statement()
+// then makes no claim; a thread that stays parked to the end of every run (deadlock) cannot be
+// checked, nor can redundant runs with abortBlocked. Sleep sets alone do not need the contract.
 //
 // Preemption bounding (a pick of another thread while `current` is still enabled): with a
 // bound, the reduction is disabled (sleep sets and DPOR are not sound under a preemption bound
@@ -43,7 +49,7 @@
 // Nothing here reads the clock, Math.random, timers or I/O.
 import type { Scheduler } from './scheduler.js';
 import { HappensBefore } from './dfs/hb.js';
-import { DrawNode, PickNode, dependent, sameAcc, sharesWrite, unionInto, type Acc, type Node } from './dfs/nodes.js';
+import { DrawNode, PickNode, dependent, sameAcc, unionInto, type Acc, type Node } from './dfs/nodes.js';
 
 export type Reduction = 'none' | 'sleep-sets' | 'dpor';
 
@@ -377,9 +383,11 @@ export class DfsScheduler implements Scheduler {
     const parked = this.parked[t];
     if (parked !== undefined && parked !== null) {
       this.parked[t] = null;
-      if (this.unsound === null && !sharesWrite(parked, accesses)) {
+      // The wake-up step starts by taking what it waited for: its first access is the resource.
+      const first = accesses.length > 0 ? accesses[0]! : null;
+      if (this.unsound === null && (first === null || (first < 0 && !parked.includes(first)))) {
         this.unsound =
-          `thread ${t} parked in a blocking wait without reporting a write of a resource its wake-up step writes ` +
+          `thread ${t} parked in a blocking wait without reporting a write of the resource its wake-up step takes ` +
           `(a blocking wait must report the resource it waits for, as written, before Runtime.waitFor)`;
       }
     }

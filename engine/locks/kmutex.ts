@@ -4,7 +4,6 @@ import { Semaphore } from 'async-mutex';
 import type { EThread, Waitable } from '../../schedulers/runtime.js';
 import type { LockRef } from './lockdep.js';
 import type { LockEnv, Poisonable } from './env.js';
-import { RES } from '../resources.js';
 
 export class KMutex implements Waitable, LockRef {
   private readonly sem = new Semaphore(1);
@@ -13,6 +12,8 @@ export class KMutex implements Waitable, LockRef {
     readonly name: string,
     readonly cls: number,
     readonly home: Poisonable | null,
+    /** Resource id for the explorer (Kernel.newRes). */
+    readonly res: number,
   ) {}
 
   canAcquire(): boolean {
@@ -24,14 +25,16 @@ export class KMutex implements Waitable, LockRef {
 
   /** mutex_lock */
   async lock(env: LockEnv, t: EThread): Promise<void> {
-    env.checkAlive(t, this.home, 'mutex_lock');
+    env.checkAlive(t, this.home, 'mutex_lock', false);
     const r = env.lockdep.beforeAcquire(t.id, this, 1, env.rt.steps);
     if (r) env.lockdepReport(t, r);
+    // The attempt writes the lock: a step that parks here races with the release that wakes it.
+    env.rt.access(this.res, true);
     await env.rt.waitFor(t, this, 1);
-    env.checkAlive(t, this.home, 'mutex_lock');
+    env.checkAlive(t, this.home, 'mutex_lock', false);
     void this.sem.acquire(1);
     this.owner = t;
-    env.rt.access(RES.LOCK + this.cls, true);
+    env.rt.access(this.res, true);
     env.lockdep.acquired(t.id, this, 1, false, env.rt.steps);
     if (env.tracing) env.traceLock(t, 'lock', this.name);
   }
@@ -39,11 +42,11 @@ export class KMutex implements Waitable, LockRef {
   /** mutex_unlock */
   async unlock(env: LockEnv, t: EThread): Promise<void> {
     await env.rt.point(t);
-    env.checkAlive(t, this.home, 'mutex_unlock');
+    env.checkAlive(t, this.home, 'mutex_unlock', false);
     if (this.owner !== t) env.assertFail(t, 'mutex_unlock', `${t.name} unlocks ${this.name} it does not hold`);
     this.owner = null;
     this.sem.release(1);
-    env.rt.access(RES.LOCK + this.cls, true);
+    env.rt.access(this.res, true);
     env.lockdep.released(t.id, this);
     if (env.tracing) env.traceLock(t, 'unlock', this.name);
   }

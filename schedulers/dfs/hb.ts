@@ -103,7 +103,7 @@ export class HappensBefore {
    * Afterwards `races` holds the events of other threads that are in a race with e: dependent
    * with it and ordered immediately before it (no other predecessor of e comes after them).
    */
-  complete(e: number, acc: readonly number[] | null): void {
+  finish(e: number, acc: readonly number[] | null): void {
     const t = this.evThread[e]!;
     const cands = this.cands;
     cands.length = 0;
@@ -204,7 +204,7 @@ export class HappensBefore {
   }
 }
 
-function grow(a: Int32Array, n: number, fill: number): Int32Array {
+function grow(a: Int32Array, n: number, fill: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n).fill(fill);
   b.set(a.subarray(0, Math.min(a.length, n)));
   return b;

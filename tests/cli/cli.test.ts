@@ -255,3 +255,42 @@ describe('variants', () => {
     }
   });
 });
+
+describe('explore', () => {
+  const wl = join(ROOT, 'docs/workloads/replace-vs-destroy.json');
+
+  it('a clean tree: exit 0 and a statement of what was covered', () => {
+    const r = cli(['explore', wl]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\d+ executions cover every Mazurkiewicz trace of this program, no violation/);
+  });
+
+  it('a variant: exit 1, a violation document that replays to the same verdict', () => {
+    const out = join(tmp, 'explore-out');
+    const r = cli(['explore', wl, '--variant', 'put-under-lock', '--out', out]);
+    expect(r.status, r.stderr).toBe(1);
+    const doc = join(out, 'violations/0001.json');
+    expect(existsSync(doc)).toBe(true);
+    const again = cli(['replay', doc]);
+    expect(again.status, again.stderr).toBe(1);
+    expect(again.stdout + again.stderr).toMatch(/reproduced: VIOLATION lockdep-recursive/);
+    // The document's workload can be explored again, with the same verdict.
+    const re = cli(['explore', doc, '--variant', 'put-under-lock', '--out', join(tmp, 'explore-out2')]);
+    expect(re.status, re.stderr).toBe(1);
+  });
+
+  it('a bound: the statement says the tree was not covered', () => {
+    const r = cli(['explore', join(ROOT, 'docs/workloads/group-attach.json'), '--max-executions', '5']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/not every Mazurkiewicz trace is covered/);
+  });
+
+  it.each([
+    [['explore'], /missing required argument|FILE/i],
+    [['explore', 'nope.json'], /cannot read/],
+    [['explore', wl, '--reduction', 'magic'], /reduction/],
+    [['explore', wl, '--max-executions', '0'], /max-executions/],
+  ])('bad input %j: exit 2', (args, m) => {
+    expectUsageError(cli(args as string[]), m);
+  });
+});

@@ -93,14 +93,15 @@ async function runProgram(rt: Runtime, bodies: Array<(t: EThread) => Promise<voi
   return rt.run();
 }
 
-const home = (label: string): Poisonable => ({ freed: false, label, res: 0 });
+let nextRes = 16;
+const home = (label: string): Poisonable => ({ freed: false, label, resId: nextRes++ });
 
 // ---- enabledness -------------------------------------------------------------------------
 
 describe('enabledness', () => {
   it('a thread waiting for a held mutex is not enabled until the holder unlocks (scripted)', async () => {
     let rt!: Runtime;
-    const m = new KMutex('m', 0, home('m'));
+    const m = new KMutex('m', 0, home('m'), nextRes++);
     let t1Waiting = false;
     let t1Acquired = -1;
     let released = -1;
@@ -135,7 +136,7 @@ describe('enabledness', () => {
   it('over many random schedules no waiter is ever picked (or even offered) while its mutex is held, and ownership is exclusive', async () => {
     let sawBlocked = 0;
     for (let seed = 1; seed <= 150; seed++) {
-      const m = new KMutex('m', 0, home('m'));
+      const m = new KMutex('m', 0, home('m'), nextRes++);
       let rt!: Runtime;
       let inside = 0;
       const sched = new ProbedRandom(seed, (enabled) => {
@@ -166,7 +167,7 @@ describe('enabledness', () => {
   });
 
   it('rwsem: a writer waits for readers; once it is pending, new read trylocks fail; after up_write they succeed', async () => {
-    const rw = new RwSem('rw', 0, home('rw'));
+    const rw = new RwSem('rw', 0, home('rw'), nextRes++);
     const seen: string[] = [];
     let writerHolds = false;
     // R0 first (takes read), then W (blocks, pending), then R1 (trylock); round robin after that.
@@ -231,7 +232,7 @@ describe('enabledness', () => {
 
   it('rwsem over random schedules: a waiting writer is offered only when the lock is free; writer and readers exclude each other', async () => {
     for (let seed = 1; seed <= 100; seed++) {
-      const rw = new RwSem('rw', 0, home('rw'));
+      const rw = new RwSem('rw', 0, home('rw'), nextRes++);
       let rt!: Runtime;
       const sched = new ProbedRandom(seed, (enabled) => {
         for (const i of enabled) {
@@ -273,8 +274,8 @@ describe('enabledness', () => {
 
 describe('deadlock', () => {
   it('ABBA between two threads ends in a deadlock with both waits and a 2-thread cycle', async () => {
-    const a = new KMutex('A', 0, home('A'));
-    const b = new KMutex('B', 1, home('B'));
+    const a = new KMutex('A', 0, home('A'), nextRes++);
+    const b = new KMutex('B', 1, home('B'), nextRes++);
     const rt = new Runtime(new ScriptScheduler(roundRobin), 1000);
     const env = lockEnv(rt);
     const end = await runProgram(rt, [
@@ -304,8 +305,8 @@ describe('deadlock', () => {
   it('ABBA under random schedules: every run is either done or a deadlock with a 2-cycle, and both occur', async () => {
     const kinds = new Set<string>();
     for (let seed = 1; seed <= 100; seed++) {
-      const a = new KMutex('A', 0, home('A'));
-      const b = new KMutex('B', 1, home('B'));
+      const a = new KMutex('A', 0, home('A'), nextRes++);
+      const b = new KMutex('B', 1, home('B'), nextRes++);
       const rt = new Runtime(new RandomScheduler(seed), 1000);
       const env = lockEnv(rt);
       const abba = (x: KMutex, y: KMutex) => async (t: EThread) => {
@@ -328,7 +329,7 @@ describe('deadlock', () => {
   });
 
   it('self-deadlock without lockdep: a thread locking a mutex it holds waits for itself (1-cycle)', async () => {
-    const m = new KMutex('m', 0, home('m'));
+    const m = new KMutex('m', 0, home('m'), nextRes++);
     const rt = new Runtime(new RandomScheduler(1), 1000);
     const env = lockEnv(rt);
     const end = await runProgram(rt, [
@@ -346,7 +347,7 @@ describe('deadlock', () => {
 
   it('self-deadlock through KMutex.lock with lockdep: reported as recursive locking before the thread blocks', async () => {
     const classes = new LockClasses();
-    const m = new KMutex('m#1', classes.intern('M'), home('m'));
+    const m = new KMutex('m#1', classes.intern('M'), home('m'), nextRes++);
     const rt = new Runtime(new RandomScheduler(1), 1000);
     const env = lockEnv(rt, new Lockdep(classes, 4));
     const end = await runProgram(rt, [
@@ -365,8 +366,8 @@ describe('deadlock', () => {
   });
 
   it('a deadlock among some threads is reported only once every other thread is done', async () => {
-    const a = new KMutex('A', 0, home('A'));
-    const b = new KMutex('B', 1, home('B'));
+    const a = new KMutex('A', 0, home('A'), nextRes++);
+    const b = new KMutex('B', 1, home('B'), nextRes++);
     const rt = new Runtime(new ScriptScheduler(roundRobin), 1000);
     const env = lockEnv(rt);
     let bystanderDone = false;
@@ -475,7 +476,7 @@ describe('step bound', () => {
  * and what it did since its last point), so two runs can be compared interleaving for interleaving.
  */
 function busyProgram(rt: Runtime, log: string[]): Array<(t: EThread) => Promise<void>> {
-  const m = new KMutex('m', 0, home('m'));
+  const m = new KMutex('m', 0, home('m'), nextRes++);
   const env = lockEnv(rt);
   rt.onStep = (thread, step) => log.push(`${step}:T${thread}`);
   const body = (n: number) => async (t: EThread) => {
