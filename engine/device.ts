@@ -28,7 +28,8 @@ function groupTryGet(k: Kernel, t: EThread, g: IGroup | undefined, group: IommuG
     k.warn(t, 'iommufd_group_try_get', `${g.label} is for another iommu_group`, 'I2');
     return false;
   }
-  if (g.ref === 0) return false;
+  // Z12a: a plain kref_get revives an igroup whose release is already running.
+  if (g.ref === 0 && !k.flags.igroupKrefGet) return false;
   g.ref++;
   return true;
 }
@@ -74,7 +75,8 @@ export async function putGroup(k: Kernel, t: EThread, g: IGroup): Promise<void> 
   }
   await k.sched(t);
   k.xaGroups(true);
-  if (k.groups.get(g.group.id) === g) k.groups.delete(g.group.id);
+  // Z12b: xa_erase instead of xa_cmpxchg deletes a new igroup a concurrent bind installed.
+  if (k.flags.igroupXaErase || k.groups.get(g.group.id) === g) k.groups.delete(g.group.id);
   k.rt.access(g.resId, true);
   g.freed = true;
   if (k.tracing) k.note(t, `kfree ${g.label}`);
@@ -93,7 +95,7 @@ export async function deviceBind(k: Kernel, t: EThread, dev: PhysDev): Promise<I
     try {
       idev = await objectAlloc(k, t, new Idev());
     } catch (e) {
-      if (e instanceof KErr) await releaseDmaOwner(k, t, dev);
+      if (e instanceof KErr && !k.flags.bindNoReleaseOwner) await releaseDmaOwner(k, t, dev);
       throw e;
     }
     idev.dev = dev;
@@ -155,7 +157,7 @@ export async function hwptAttach(k: Kernel, t: EThread, h: Hwpt, idev: Idev): Pr
         await groupSetupMsi(k, t, g, h);
         await attachGroup(k, t, h.domain!, g.group);
       } catch (e) {
-        if (e instanceof KErr) await iptRemoveReservedIova(k, t, h.ioas, idev.dev);
+        if (e instanceof KErr && !k.flags.attachNoUnresv) await iptRemoveReservedIova(k, t, h.ioas, idev.dev);
         throw e;
       }
       g.hwpt = h;
@@ -225,6 +227,8 @@ export const doReplace: AttachFn = async (k, t, idev, h) => {
       n++;
       if (cur.enforceCC) await hwptEnforceCc(k, t, h, true);
     }
+    // Z8c: num_devices counted as if the replacing device had already left the list.
+    if (k.flags.replaceCountAfterList) n--;
     old = g.hwpt;
     k.checkAlive(t, old, 'iommufd_device_do_replace');
     const moveIoas = h.ioas !== old.ioas;
@@ -243,9 +247,12 @@ export const doReplace: AttachFn = async (k, t, idev, h) => {
     if (moveIoas) for (const cur of g.deviceList) await iptRemoveReservedIova(k, t, old.ioas, cur.dev);
     g.hwpt = h;
     await k.sched(t);
-    k.refAdd(t, h, n, 'iommufd_device_do_replace new');
+    // Z8a adds one reference for the whole group; Z8b drops all n from the old HWPT and
+    // still leaves the caller one to put.
+    k.refAdd(t, h, k.flags.replaceAddOne ? 1 : n, 'iommufd_device_do_replace new');
     k.hwptEvent(t, h, HwptEv.ATTACH);
-    if (n > 1 && k.refSubAndTest(t, old, n - 1, 'iommufd_device_do_replace old')) {
+    const drop = k.flags.replaceSubAll ? n : n - 1;
+    if (drop > 0 && k.refSubAndTest(t, old, drop, 'iommufd_device_do_replace old')) {
       k.warn(t, 'iommufd_device_do_replace', `${old.label} users reached 0`, 'I1');
     }
     k.hwptEvent(t, old, HwptEv.DETACH);
@@ -289,6 +296,8 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
       r = await fn(k, t, idev, h);
     } catch (e) {
       if (!(e instanceof KErr)) throw e;
+      // Z9d: the EINVAL path goes on to the next HWPT with its short-term hold still taken.
+      if (e.errno === 'EINVAL' && k.flags.autoNoPutEinval) continue;
       await autoPut(k, t, h);
       if (e.errno === 'EINVAL') continue;
       await ioasMutexUnlock(k, t, ioas);
@@ -296,6 +305,7 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
     }
     pt.value = h.id;
     await autoPut(k, t, h);
+    r = await putUnderIoasMutex(k, t, r);
     await ioasMutexUnlock(k, t, ioas);
     return r;
   }
@@ -312,7 +322,10 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
       r = await fn(k, t, idev, h);
     } catch (e) {
       if (!(e instanceof KErr)) throw e;
-      if (k.flags.unlockBeforeFinalize) {
+      if (k.flags.autoNoAbort) {
+        // Z9c: the new HWPT stays RESERVED in the xarray, on hwpt_list, with its domain.
+        await ioasMutexUnlock(k, t, ioas);
+      } else if (k.flags.unlockBeforeFinalize) {
         await ioasMutexUnlock(k, t, ioas);
         await objectAbortAndDestroy(k, t, h);
       } else {
@@ -331,6 +344,7 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
     // xa_lock section as the store, and otherwise aborts it (still unpublished, mutex held).
     h.autoDomain = true;
     pt.value = h.id;
+    r = await putUnderIoasMutex(k, t, r);
     if (!(await objectFinalizeIfReferenced(k, t, h))) {
       h.autoDomain = false;
       await objectAbortAndDestroy(k, t, h);
@@ -340,6 +354,7 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
   }
   h.autoDomain = true;
   pt.value = h.id;
+  r = await putUnderIoasMutex(k, t, r);
   if (k.flags.unlockBeforeFinalize) {
     await ioasMutexUnlock(k, t, ioas);
     await objectFinalize(k, t, h);
@@ -348,6 +363,13 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
     await ioasMutexUnlock(k, t, ioas);
   }
   return r;
+}
+
+/** Z7: the HWPT a replace left behind is put inside the ioas->mutex section (the caller's put is skipped). */
+async function putUnderIoasMutex(k: Kernel, t: EThread, old: Hwpt | null): Promise<Hwpt | null> {
+  if (!k.flags.putUnderIoasMutex || old === null) return old;
+  await hwptPut(k, t, old);
+  return null;
 }
 
 async function autoPut(k: Kernel, t: EThread, h: Hwpt): Promise<void> {

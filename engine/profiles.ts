@@ -77,6 +77,18 @@ export function profileFlags(profile: ProfileName, variants: readonly VariantNam
     replaceUnattached: released || has('replace-unattached'),
     noLockObjAutoHwpt: has('no-lock-obj-auto-hwpt'),
     putUnderLock: has('put-under-lock'),
+    putUnderIoasMutex: has('put-under-ioas-mutex'),
+    singleRwsemClass: has('single-rwsem-class'),
+    replaceAddOne: has('replace-add-one'),
+    replaceSubAll: has('replace-sub-all'),
+    replaceCountAfterList: has('replace-count-after-list'),
+    attachNoUnresv: has('attach-no-unresv'),
+    bindNoReleaseOwner: has('bind-no-release-owner'),
+    autoNoAbort: has('auto-no-abort'),
+    autoNoPutEinval: has('auto-no-put-einval'),
+    unbindWhileAttached: has('unbind-while-attached'),
+    igroupKrefGet: has('igroup-kref-get'),
+    igroupXaErase: has('igroup-xa-erase'),
   };
 }
 

@@ -47,12 +47,96 @@ export const VARIANTS = {
     catches: 'model (LOOKUP of a HWPT being destroyed), refcount (addition on 0), I4 (the plain reference makes deref_user fail and the auto HWPT leak), use-after-free (I8)',
     summary: 'auto_get_domain takes a plain refcount on hwpt_list entries instead of iommufd_lock_obj',
   },
+  'single-rwsem-class': {
+    kinds: ['lockdep-recursive'],
+    zoo: 'Z6',
+    commit: 'design (patch 15 of the series)',
+    catches: 'lockdep-recursive (I11): the false positive the kernel saw',
+    summary: 'one lockdep class for every destroy_rwsem (lockdep configuration, not a code bug)',
+  },
   'put-under-lock': {
     kinds: ['lockdep-circular', 'lockdep-recursive', 'deadlock', 'assert'],
     zoo: 'Z7',
     commit: 'design',
     catches: 'lockdep-circular (I11), deadlock',
     summary: 'do_replace / detach put the old HWPT before dropping the igroup lock',
+  },
+  'put-under-ioas-mutex': {
+    kinds: ['assert', 'lockdep-recursive', 'lockdep-circular', 'deadlock'],
+    zoo: 'Z7',
+    commit: 'design',
+    catches: 'assert (lockdep_assert_not_held in hw_pagetable_put), lockdep-recursive / circular (I11), deadlock',
+    summary: 'auto_get_domain puts the HWPT a replace left behind inside its ioas->mutex section',
+  },
+  'replace-add-one': {
+    kinds: ['refcount', 'invariant', 'use-after-free', 'warn'],
+    zoo: 'Z8',
+    commit: 'design',
+    catches: 'refcount (I1), I4, use-after-free (I8)',
+    summary: '(Z8a) do_replace adds 1 to the new HWPT instead of the number of devices in the group',
+  },
+  'replace-sub-all': {
+    kinds: ['refcount', 'invariant', 'use-after-free', 'warn'],
+    zoo: 'Z8',
+    commit: 'design',
+    catches: 'warn / refcount (I1), use-after-free (I8)',
+    summary: '(Z8b) do_replace subtracts all n devices from the old HWPT and still returns it for a put',
+  },
+  'replace-count-after-list': {
+    kinds: ['refcount', 'invariant', 'use-after-free', 'warn'],
+    zoo: 'Z8',
+    commit: 'design',
+    catches: 'refcount (I1), I4, I13, use-after-free (I8)',
+    summary: '(Z8c) do_replace counts num_devices as if the replacing device had already left the list (n-1)',
+  },
+  'attach-no-unresv': {
+    kinds: ['invariant'],
+    zoo: 'Z9',
+    commit: 'design',
+    catches: 'invariant I5 (reserved regions of an unattached device), I9',
+    summary: '(Z9a) hw_pagetable_attach fails after reserving the device regions and forgets remove_reserved_iova',
+  },
+  'bind-no-release-owner': {
+    kinds: ['invariant'],
+    zoo: 'Z9',
+    commit: 'design',
+    catches: 'invariant I10 (DMA ownership leaked at close)',
+    summary: '(Z9b) device_bind fails after claiming DMA ownership and does not release it',
+  },
+  'auto-no-abort': {
+    kinds: ['invariant', 'model', 'deadlock', 'use-after-free', 'refcount'],
+    zoo: 'Z9',
+    commit: 'design',
+    catches: 'invariant I3/I7/I10 (a RESERVED HWPT and its domain leak)',
+    summary: '(Z9c) auto_get_domain skips abort_and_destroy when do_replace of a new auto HWPT fails',
+  },
+  'auto-no-put-einval': {
+    kinds: ['invariant', 'deadlock', 'refcount', 'lockdep-recursive'],
+    zoo: 'Z9',
+    commit: 'design',
+    catches: 'invariant I1 (a short-term hold leaks), deadlock / lockdep (the leaked hold keeps destroy_rwsem read-held, I11)',
+    summary: '(Z9d) auto_get_domain skips put_object in its loop when do_attach returns EINVAL',
+  },
+  'unbind-while-attached': {
+    kinds: ['warn', 'model'],
+    zoo: 'Z10',
+    commit: 'caller contract',
+    catches: 'model (device UNBIND while attached), warn (__iommufd_object_destroy_user: EBUSY, I10)',
+    summary: 'the driver unbinds a device without detaching it first (caller misuse the kernel WARNs on)',
+  },
+  'igroup-kref-get': {
+    kinds: ['use-after-free', 'invariant', 'refcount', 'warn'],
+    zoo: 'Z12',
+    commit: 'design',
+    catches: 'use-after-free (I8), I10, I2',
+    summary: '(Z12a) iommufd_get_group fast path takes a plain kref_get, reviving an igroup being released',
+  },
+  'igroup-xa-erase': {
+    kinds: ['invariant', 'use-after-free', 'warn'],
+    zoo: 'Z12',
+    commit: 'design',
+    catches: 'invariant I10 (an igroup alive but not in ctx->groups), I2 across devices of one group',
+    summary: '(Z12b) the igroup release erases ctx->groups[id] unconditionally instead of cmpxchg',
   },
 } as const satisfies Record<string, Omit<VariantInfo, 'name'>>;
 
@@ -71,4 +155,16 @@ export interface VariantFlags {
   replaceUnattached: boolean;
   noLockObjAutoHwpt: boolean;
   putUnderLock: boolean;
+  putUnderIoasMutex: boolean;
+  singleRwsemClass: boolean;
+  replaceAddOne: boolean;
+  replaceSubAll: boolean;
+  replaceCountAfterList: boolean;
+  attachNoUnresv: boolean;
+  bindNoReleaseOwner: boolean;
+  autoNoAbort: boolean;
+  autoNoPutEinval: boolean;
+  unbindWhileAttached: boolean;
+  igroupKrefGet: boolean;
+  igroupXaErase: boolean;
 }

@@ -23,6 +23,16 @@ export function checkQuiescent(k: Kernel, t: EThread): void {
     const attached = g && g.deviceList.some((d) => d.dev === dev) ? g : null;
     checkDeviceReservations(k, t, dev, attached);
   }
+  // I2 across devices: every bound device of one iommu_group shares one igroup (Z12b breaks it).
+  const byGroup = new Map<unknown, Idev>();
+  for (const o of k.objects) {
+    if (!(o instanceof Idev) || o.freed) continue;
+    const first = byGroup.get(o.dev.group);
+    if (first === undefined) byGroup.set(o.dev.group, o);
+    else if (first.igroup !== o.igroup) {
+      violated(k, t, 'I2', 'igroup-per-group', `${first.label} and ${o.label} are in ${o.dev.group.label} but use ${first.igroup.label} and ${o.igroup.label}`);
+    }
+  }
   // I10 before close: an igroup exists iff a bound device references it, with kref == #bound idevs.
   const bound = new Map<unknown, number>();
   for (const o of k.objects) if (o instanceof Idev && !o.freed) bound.set(o.igroup, (bound.get(o.igroup) ?? 0) + 1);

@@ -55,7 +55,8 @@ export class Runner {
   constructor(readonly opts: RunOptions) {
     this.rt = new Runtime({ name: 'none', newExecution: () => true, nextThread: () => 0, draw: () => 0 }, opts.maxSteps);
     this.lockdep = new Lockdep(this.classes, 8);
-    this.cls = internClasses(this.classes, opts.singleRwsemClass);
+    // Z6 is a lockdep configuration: one class for every destroy_rwsem.
+    this.cls = internClasses(this.classes, opts.singleRwsemClass || opts.variants.includes('single-rwsem-class'));
     this.flags = profileFlags(opts.profile, opts.variants);
     this.fixes = { ...profileFixes(opts.profile), ...opts.fixes };
   }

@@ -145,7 +145,8 @@ async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipp
     }
     case 'unbind': {
       const v = s.views[op.dev];
-      if (!v || !v.idev || v.attached) return 'skipped';
+      // Unbinding an attached device breaks the caller contract: only Z10 issues it.
+      if (!v || !v.idev || (v.attached && !s.k.flags.unbindWhileAttached)) return 'skipped';
       const idev = v.idev;
       v.idev = null;
       await deviceUnbind(k, t, idev);

@@ -35,3 +35,23 @@ describe('destroy_rwsem lock classes', () => {
     expect(out.violation?.message).toMatch(/possible recursive locking/);
   });
 });
+
+describe('per-type classes still catch a genuine inversion across two types', () => {
+  it('IOAS -> HW_PAGETABLE then HW_PAGETABLE -> IOAS is a circular dependency', async () => {
+    const k = makeKernel({});
+    const out = await runOne(k, async (t) => {
+      const ioas0 = await ioasAllocIoctl(k, t);
+      const md = await mockDomain(k, t, ioas0.id);
+      const a = k.objects[ioas0.id]!.destroyRwsem;
+      const b = k.objects[md.hwptId]!.destroyRwsem;
+      await a.downWrite(k, t);
+      await b.downWrite(k, t);
+      await b.upWrite(k, t);
+      await a.upWrite(k, t);
+      await b.downWrite(k, t);
+      await a.downWrite(k, t);
+    });
+    expect(out.violation?.kind).toBe('lockdep-circular');
+    expect(out.violation?.message).toMatch(/destroy_rwsem:HW_PAGETABLE[\s\S]*destroy_rwsem:IOAS|destroy_rwsem:IOAS[\s\S]*destroy_rwsem:HW_PAGETABLE/);
+  });
+});
