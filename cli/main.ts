@@ -5,9 +5,9 @@ import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
 import { DEFAULT_MAX_STEPS } from '../runner/run.js';
 import type { Reduction } from '../schedulers/dfs.js';
-import { DEFAULT_STRATEGY, DEFAULT_WORKLOAD_EVERY, STRATEGIES, type StrategyName } from '../runner/stress.js';
+import { DEFAULT_DFS_BUDGET, DEFAULT_STRATEGY, DEFAULT_WORKLOAD_EVERY, STRESS_STRATEGIES, type StressStrategyName } from '../runner/stress.js';
 import { TOOL_NAME, toolVersion } from '../runner/doc.js';
-import { handleError, oneLine, oneOf, positiveInt, seedValue } from './errors.js';
+import { handleError, oneLine, oneOf, positiveInt, seedValue, UsageError } from './errors.js';
 import { DEFAULT_OUT, DEFAULT_RUNS, DEFAULT_SEED, stressCommand, type StressCliOptions } from './stress.js';
 import { replayCommand } from './replay.js';
 import { variantsCommand } from './variants.js';
@@ -24,7 +24,11 @@ function threadsValue(value: string): number {
 }
 
 const variantValue = oneOf<VariantName>('variant', isVariant, VARIANT_NAMES);
-const strategyValue = oneOf<StrategyName>('scheduler', (s): s is StrategyName => (STRATEGIES as readonly string[]).includes(s), STRATEGIES);
+const strategyValue = oneOf<StressStrategyName>(
+  'scheduler',
+  (s): s is StressStrategyName => (STRESS_STRATEGIES as readonly string[]).includes(s),
+  STRESS_STRATEGIES,
+);
 const profileValue = oneOf<ProfileName>('profile', isProfile, PROFILES);
 
 function collectVariant(value: string, previous: VariantName[]): VariantName[] {
@@ -84,6 +88,9 @@ ${EXIT_CODES}`;
 
 const STRESS_EXAMPLES = `
 Schedule i runs workload floor(i / workload-every) under a random scheduler seeded from (seed, i) alone.
+With --scheduler dfs, workload k is explored exhaustively with DPOR instead, up to --dfs-budget
+executions (each counts as a schedule), then workload k+1; the summary says how many workloads
+were covered completely (every Mazurkiewicz trace) and how many were cut at the budget.
 Writes DIR/summary.json and, per distinct violation (schedule order), DIR/violations/NNNN.json (replayable
 document) and NNNN.txt (for people). Stale NNNN.json/.txt files in DIR/violations are removed first.
 The first Ctrl-C stops at the next batch and still writes everything found so far.
@@ -93,6 +100,7 @@ Examples:
   $ npm run cli -- stress --seed 5 --runs 3000 --variant unlock-before-finalize --out out/z2
   $ npm run cli -- stress --profile v6.6 --keep-going --time 60 --json -  # summary JSON on stdout
   $ npm run cli -- stress --threads 2 --no-faults --runs 100000 --workload-every 32
+  $ npm run cli -- stress --scheduler dfs --dfs-budget 256 --runs 20000
 
 ${EXIT_CODES}`;
 
@@ -112,6 +120,18 @@ Output: NAME<TAB>Zn<TAB>commit or "design"<TAB>what catches it; lines starting w
 Examples:
   $ npm run cli -- variants
   $ npm run cli -- variants | grep -v '^#' | cut -f1`;
+
+/**
+ * A flag the chosen strategy ignores is refused rather than dropped: `--workload-every` with dfs
+ * would suggest windows that dfs does not have, `--dfs-budget` elsewhere a search that is not run.
+ */
+function checkStrategyFlags(scheduler: StressStrategyName, cmd: Command): void {
+  const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  const dfs = scheduler === 'dfs';
+  if (!dfs && given('dfsBudget')) throw new UsageError(`--dfs-budget applies to --scheduler dfs only (not ${scheduler})`);
+  if (dfs && given('workloadEvery')) throw new UsageError('--workload-every does not apply to --scheduler dfs (use --dfs-budget)');
+  if (dfs && given('pctDepth')) throw new UsageError('--pct-depth does not apply to --scheduler dfs');
+}
 
 /** What commander hands the action: the options, with --keep-going absent when not given. */
 type StressFlags = Omit<StressCliOptions, 'keepGoing'> & { keepGoing?: boolean };
@@ -141,12 +161,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
     .option('--workload-every <N>', 'schedules per generated workload', positiveInt, DEFAULT_WORKLOAD_EVERY)
     .option('--no-faults', 'generate workloads without fault injection')
-    .option('--scheduler <NAME>', `scheduling strategy: ${STRATEGIES.join(' | ')}`, strategyValue, DEFAULT_STRATEGY)
+    .option('--scheduler <NAME>', `scheduling strategy: ${STRESS_STRATEGIES.join(' | ')}`, strategyValue, DEFAULT_STRATEGY)
     .option('--pct-depth <D>', 'PCT depth d (bug depth it targets; d-1 priority change points per run)', positiveInt, 3)
+    .option('--dfs-budget <N>', 'dfs: executions per workload at most (fewer when its tree is covered)', positiveInt, DEFAULT_DFS_BUDGET)
     .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
     .addHelpText('after', STRESS_EXAMPLES)
-    .action(async (f: StressFlags) => {
+    .action(async (f: StressFlags, cmd: Command) => {
+      checkStrategyFlags(f.scheduler, cmd);
       const o: StressCliOptions = {
         seed: f.seed,
         runs: f.runs,
@@ -162,6 +184,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         minimise: f.minimise,
         scheduler: f.scheduler,
         pctDepth: f.pctDepth,
+        dfsBudget: f.dfsBudget,
         time: f.time,
       };
       setExit(await stressCommand(o));

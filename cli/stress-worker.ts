@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { stress, type StressOptions } from '../runner/stress.js';
 import { toPlain, type CoverageFigures } from '../runner/doc.js';
-import type { Found } from '../runner/stress.js';
+import type { DfsCoverage, Found } from '../runner/stress.js';
 
 export interface WorkerInput {
   opts: Omit<StressOptions, 'tick'>;
@@ -26,6 +26,8 @@ export interface WorkerResult {
   stopReason: 'interrupt' | 'time' | null;
   elapsedMs: number;
   coverage: { device: CoverageFigures; hwpt: CoverageFigures };
+  /** The dfs strategy's per-workload coverage, or null. */
+  dfs: DfsCoverage | null;
 }
 
 export interface WorkerFailure {
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
       stopReason: r.interrupted ? stopReason : null,
       elapsedMs,
       coverage: { device: r.runner.coverage.device.summary(), hwpt: r.runner.coverage.hwpt.summary() },
+      dfs: r.dfs ?? null,
     };
     parentPort!.postMessage(msg);
   } catch (e) {

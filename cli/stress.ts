@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FIXES, fixesApplied, type ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
-import type { StrategyName } from '../runner/stress.js';
+import type { DfsCoverage, StressStrategyName } from '../runner/stress.js';
 import {
   buildDoc,
   formatJson,
@@ -44,8 +44,10 @@ export interface StressCliOptions {
   faults: boolean;
   /** Shrink every violation to a minimal workload and schedule (default on). */
   minimise: boolean;
-  scheduler: StrategyName;
+  scheduler: StressStrategyName;
   pctDepth: number;
+  /** dfs: executions per workload at most. */
+  dfsBudget: number;
   time?: number;
 }
 
@@ -87,12 +89,22 @@ function runWorker(input: WorkerInput): Promise<WorkerResult> {
 }
 
 /** PCT's guarantee (Burckhardt et al., ASPLOS 2010): a depth-d bug is hit with probability >= 1/(n*k^(d-1)) per run. */
-function strategyFigures(o: StressCliOptions, avgSteps: number): StressSummary['strategy'] {
+function strategyFigures(o: StressCliOptions, avgSteps: number, dfs: DfsCoverage | null): StressSummary['strategy'] {
   if (o.scheduler === 'random') return { name: 'random', pctDepth: null, pctBound: null };
+  if (o.scheduler === 'dfs') return { name: dfsText(dfs!), pctDepth: null, pctBound: null };
   const n = o.threads ?? 4;
   const k = Math.max(1, Math.round(avgSteps));
   const d = o.pctDepth;
   return { name: o.scheduler === 'pct' ? `pct(d=${d})` : 'portfolio (random, pct d=2, 3, 4)', pctDepth: d, pctBound: { n, k, d, bound: 1 / (n * k ** (d - 1)) } };
+}
+
+/** The dfs claim, per workload: a tree covered whole is every Mazurkiewicz trace of that workload. */
+function dfsText(c: DfsCoverage): string {
+  const parts = [`${c.complete} covered completely (every Mazurkiewicz trace and fault outcome)`, `${c.cut} cut at the budget`];
+  if (c.stopped > 0) parts.push(`${c.stopped} stopped by the end of the campaign`);
+  if (c.noClaim > 0) parts.push(`${c.noClaim} with no claim (blocking-wait contract broken, see schedulers/dfs.ts)`);
+  const w = `${c.workloads} workload${c.workloads === 1 ? '' : 's'}`;
+  return `dfs (dpor, budget ${c.budget} executions per workload); ${w}: ${parts.join(', ')}`;
 }
 
 export async function stressCommand(o: StressCliOptions): Promise<number> {
@@ -101,7 +113,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`--json ${o.json}: no directory ${parent}`);
   }
   const violationsDir = prepareOut(o.out);
-  const docOptions: DocOptions = {
+  const docOptions: DocOptions & { dfsBudget?: number } = {
     runs: o.runs,
     threads: o.threads ?? null,
     profile: o.profile,
@@ -111,7 +123,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     faults: o.faults,
     atomicity: true,
     scheduler: o.scheduler,
-    pctDepth: o.pctDepth,
+    // dfs has no windows: a workload gets up to the budget, fewer when its tree is covered first.
+    ...(o.scheduler === 'dfs' ? { workloadEvery: o.dfsBudget, dfsBudget: o.dfsBudget } : { pctDepth: o.pctDepth }),
   };
   const stopFlag = new SharedArrayBuffer(4);
   const progressBuf = new SharedArrayBuffer(16);
@@ -155,6 +168,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
         minimise: o.minimise,
         scheduler: o.scheduler,
         pctDepth: o.pctDepth,
+        dfsBudget: o.dfsBudget,
         profile: o.profile,
         variants: o.variant,
         maxSteps: o.maxSteps,
@@ -202,7 +216,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
   const stoppedBy: StopReason =
     r.stopReason === 'interrupt' ? 'interrupt' : r.stopReason === 'time' ? 'time' : r.found.length > 0 && !o.keepGoing ? 'violation' : 'runs';
   const applied = new Set(fixesApplied(o.profile));
-  const summary: StressSummary = {
+  const summary: StressSummary & { dfs?: DfsCoverage } = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: toolVersion() },
     seed: o.seed,
@@ -218,7 +232,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     options: { ...docOptions, keepGoing: o.keepGoing, timeSeconds: o.time ?? null },
     violations: { byKind: r.byKind, distinct },
     coverage: r.coverage,
-    strategy: strategyFigures(o, r.runs > 0 ? r.steps / r.runs : 0),
+    strategy: strategyFigures(o, r.runs > 0 ? r.steps / r.runs : 0, r.dfs),
+    ...(r.dfs ? { dfs: r.dfs } : {}),
     interrupted: stoppedBy === 'interrupt',
     stoppedBy,
     outDir: o.out,

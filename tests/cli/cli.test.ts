@@ -50,6 +50,11 @@ describe('bad input: one line on stderr, exit 2', () => {
     [['stress', '--variant', 'nope'], /--variant/],
     [['stress', '--variant', 'put-under-lock', '--variant', 'nope'], /nope/],
     [['stress', 'extra-argument'], /too many arguments|excess/i],
+    [['stress', '--scheduler', 'bfs'], /--scheduler/],
+    [['stress', '--scheduler', 'dfs', '--dfs-budget', '0'], /--dfs-budget/],
+    [['stress', '--dfs-budget', '8'], /--dfs-budget applies to --scheduler dfs only/],
+    [['stress', '--scheduler', 'dfs', '--workload-every', '4'], /--workload-every does not apply/],
+    [['stress', '--scheduler', 'dfs', '--pct-depth', '2'], /--pct-depth does not apply/],
     [['bogus-command'], /unknown command/],
     [['replay'], /missing required argument/],
     [['--frobnicate'], /unknown option/],
@@ -236,6 +241,39 @@ describe('a violation: documents and replay', () => {
     expect(text).toMatch(/^minimised from \d+ steps \/ \d+ preemptions to \d+ \/ \d+/m);
     expect(text).toMatch(/^Schedule: s1\./m);
     expect(cli(['replay', doc(), '--schedule', 'nope']).status).toBe(2);
+  });
+});
+
+describe('stress --scheduler dfs', () => {
+  it('a clean campaign: the summary says how many workloads were covered completely and how many were cut', () => {
+    const out = join(tmp, 'dfs-ok');
+    const r = cli(['stress', '--scheduler', 'dfs', '--runs', '300', '--seed', '3', '--out', out]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/scheduler: dfs \(dpor, budget 64 executions per workload\); \d+ workloads: \d+ covered completely \(every Mazurkiewicz trace/);
+    expect(r.stdout).toMatch(/\d+ cut at the\s+budget/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s).toMatchObject({ runsDone: 300, options: { scheduler: 'dfs', dfsBudget: 64, workloadEvery: 64 }, dfs: { budget: 64 } });
+    expect(s.dfs.complete + s.dfs.cut + s.dfs.stopped + s.dfs.noClaim).toBe(s.dfs.workloads);
+    expect(s.options.pctDepth).toBeUndefined();
+  });
+
+  it('a variant: exit 1, a document with scheduler dfs that replays, the same with the same seed', () => {
+    const run = (name: string) => {
+      const out = join(tmp, name);
+      const r = cli(['stress', '--scheduler', 'dfs', '--dfs-budget', '16', '--seed', '1', '--runs', '5000', '--variant', 'replace-unattached', '--out', out]);
+      expect(r.status, r.stderr + r.stdout).toBe(1);
+      return join(out, 'violations', '0001.json');
+    };
+    const doc = run('dfs-z4');
+    const d = JSON.parse(readFileSync(doc, 'utf8'));
+    expect(d).toMatchObject({ options: { scheduler: 'dfs', dfsBudget: 16 }, violation: { kind: 'model' } });
+    expect(d.minimal).toBeDefined();
+    for (const which of ['original', 'minimal']) {
+      const again = cli(['replay', doc, '--schedule', which]);
+      expect(again.status, again.stderr).toBe(1);
+    }
+    const d2 = JSON.parse(readFileSync(run('dfs-z4-again'), 'utf8'));
+    expect([d2.scheduleIndex, d2.schedule, d2.minimal.compact]).toEqual([d.scheduleIndex, d.schedule, d.minimal.compact]);
   });
 });
 
