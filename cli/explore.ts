@@ -2,7 +2,7 @@
 // equivalence with a reduction; the result says exactly what was covered.
 import { readFileSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { explore } from '../runner/explore.js';
+import { checkReduction, explore, type CheckedReduction } from '../runner/explore.js';
 import { Runner } from '../runner/run.js';
 import { ReplayScheduler } from '../schedulers/replay.js';
 import type { Reduction } from '../schedulers/dfs.js';
@@ -22,6 +22,8 @@ export interface ExploreCliOptions {
   maxSteps: number;
   keepGoing: boolean;
   out: string;
+  /** Compare the reduction's outcomes with the full tree's instead of looking for violations. */
+  checkReduction?: boolean;
 }
 
 /** A workload JSON file, or a violation document (its minimal workload when it has one). */
@@ -51,7 +53,12 @@ function readWorkload(file: string): Workload {
 }
 
 export async function exploreCommand(file: string, o: ExploreCliOptions): Promise<number> {
+  if (o.checkReduction) {
+    if (o.reduction === 'none') throw new UsageError('--check-reduction needs a reduction to check (--reduction dpor or sleep-sets)');
+    if (o.preemptions !== undefined) throw new UsageError('--check-reduction: --preemptions disables the reduction, there would be nothing to check');
+  }
   const wl = readWorkload(file);
+  if (o.checkReduction) return checkReductionCommand(wl, { ...o, reduction: o.reduction as CheckedReduction });
   const r = await explore(wl, {
     profile: o.profile,
     variants: o.variant,
@@ -93,4 +100,39 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
   }
   process.stdout.write(`${r.statement}\n`);
   return r.found.length > 0 ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** `explore FILE --check-reduction`: exit 1 when the reduction misses an outcome of the full tree. */
+async function checkReductionCommand(wl: Workload, o: ExploreCliOptions & { reduction: CheckedReduction }): Promise<number> {
+  const c = await checkReduction(wl, { profile: o.profile, variants: o.variant, reduction: o.reduction, maxExecutions: o.maxExecutions, maxSteps: o.maxSteps });
+  const n = c.full.outcomes!.length;
+  const counts = `${c.full.executions} vs ${c.reduced.executions} executions`;
+  const out: string[] = [];
+  const cut = c.full.complete ? '' : `; the full tree was stopped at the limit of ${o.maxExecutions} executions`;
+  if (c.missed.length > 0) {
+    out.push(
+      `reduction check FAILED: ${c.reduction} misses ${c.missed.length} of the ${n} outcomes the full tree reaches (${counts}${cut}): ` +
+        'some step touches shared state it does not report (engine code must call rt.access(resource, write) for what it reads and writes, see engine/resources.ts)',
+    );
+    for (const m of c.missed) out.push(`  missed: ${m}`);
+  }
+  if (c.reduced.noClaim !== null) {
+    out.push(`reduction check FAILED: ${c.reduction} makes no coverage claim for this workload: ${c.reduced.noClaim}`);
+  }
+  if (out.length > 0) {
+    process.stdout.write(out.join('\n') + '\n');
+    return EXIT_VIOLATION;
+  }
+  if (!c.full.complete) {
+    process.stdout.write(
+      `reduction check cut short, it proves nothing: the full tree was stopped at the limit of ${o.maxExecutions} executions; ` +
+        `${n === 1 ? 'its 1 outcome so far is' : `its ${n} outcomes so far are all`} reached with ${c.reduction} (${counts})\n`,
+    );
+    return EXIT_OK;
+  }
+  const v = c.full.found.length;
+  out.push(`reduction checked: ${n} outcome${n === 1 ? '' : 's'}, the same with and without ${c.reduction} (${counts})`);
+  if (v > 0) out.push(`  the tree has ${v} distinct violation${v === 1 ? '' : 's'}: explore without --check-reduction writes the documents`);
+  process.stdout.write(out.join('\n') + '\n');
+  return EXIT_OK;
 }

@@ -67,10 +67,16 @@ picks and fault outcomes), until the tree is covered. With --reduction dpor (def
 sleep-sets, one execution per Mazurkiewicz trace of the dependency relation the engine reports
 (per kind of shared state and per lock class). The last line says exactly what was covered.
 
+--check-reduction explores the tree twice, without reduction and with it, and compares the
+outcomes (each thread's op results, and the violation): exit 1, naming them, when the reduction
+misses one, which means some engine step touches shared state it does not report with
+rt.access. --max-executions then bounds the full tree, and a check cut short proves nothing.
+
 Examples:
   $ npm run cli -- explore my-workload.json
   $ npm run cli -- explore out/violations/0001.json --variant put-object-uaf
   $ npm run cli -- explore my-workload.json --reduction none --preemptions 2
+  $ npm run cli -- explore docs/workloads/replace-vs-destroy.json --check-reduction
 
 ${EXIT_CODES}`;
 
@@ -131,6 +137,18 @@ function checkStrategyFlags(scheduler: StressStrategyName, cmd: Command): void {
   if (!dfs && given('dfsBudget')) throw new UsageError(`--dfs-budget applies to --scheduler dfs only (not ${scheduler})`);
   if (dfs && given('workloadEvery')) throw new UsageError('--workload-every does not apply to --scheduler dfs (use --dfs-budget)');
   if (dfs && given('pctDepth')) throw new UsageError('--pct-depth does not apply to --scheduler dfs');
+}
+
+interface ExploreFlags {
+  profile: ProfileName;
+  variant: VariantName[];
+  reduction: Reduction;
+  preemptions?: number;
+  maxExecutions?: number;
+  maxSteps: number;
+  keepGoing?: boolean;
+  out: string;
+  checkReduction?: boolean;
 }
 
 /** What commander hands the action: the options, with --keep-going absent when not given. */
@@ -224,9 +242,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-steps <N>', 'livelock bound: steps per execution', positiveInt, DEFAULT_MAX_STEPS)
     .option('--keep-going', 'collect every distinct violation instead of stopping at the first')
     .option('--out <DIR>', 'output folder for violations/', DEFAULT_OUT)
+    .option('--check-reduction', 'debug the engine\'s access reports: compare the outcomes with and without the reduction')
     .addHelpText('after', EXPLORE_EXAMPLES)
-    .action(async (file: string, f: { profile: ProfileName; variant: VariantName[]; reduction: Reduction; preemptions?: number; maxExecutions?: number; maxSteps: number; keepGoing?: boolean; out: string }) => {
-      setExit(await exploreCommand(file, { ...f, keepGoing: f.keepGoing === true }));
+    .action(async (file: string, f: ExploreFlags, cmd: Command) => {
+      if (f.checkReduction === true) {
+        for (const flag of ['keepGoing', 'out'] as const) {
+          if (cmd.getOptionValueSource(flag) === 'cli') throw new UsageError(`--check-reduction writes no documents: --${flag === 'out' ? 'out' : 'keep-going'} does not apply`);
+        }
+      }
+      setExit(await exploreCommand(file, { ...f, keepGoing: f.keepGoing === true, checkReduction: f.checkReduction === true }));
     });
 
   program

@@ -33,6 +33,8 @@ export interface Explored {
   found: Array<{ execution: number; violation: Violation; decisions: number[] }>;
   /** Sorted distinct outcomes, with `outcomes` set. */
   outcomes?: string[];
+  /** Why the reduction makes no coverage claim for this program (DfsScheduler.unsound), or null. */
+  noClaim: string | null;
 }
 
 export async function explore(wl: Workload, o: ExploreOptions): Promise<Explored> {
@@ -63,7 +65,41 @@ export async function explore(wl: Workload, o: ExploreOptions): Promise<Explored
     statement: dfs.statement(violations),
     found,
     ...(outcomes !== null ? { outcomes: [...outcomes].sort() } : {}),
+    noClaim: dfs.unsound,
   };
+}
+
+export type CheckedReduction = Exclude<Reduction, 'none'>;
+
+export interface ReductionCheck {
+  reduction: CheckedReduction;
+  /** The tree without reduction, bounded by maxExecutions. */
+  full: Explored;
+  /** The tree with the reduction, unbounded. */
+  reduced: Explored;
+  /**
+   * Outcomes the full tree reaches and the reduction does not. Each is proof that some step
+   * touches shared state it does not report (Runtime.access), even when the full tree was cut.
+   */
+  missed: string[];
+}
+
+/**
+ * The reduction's dependency relation is only as good as the engine's access reports: a step
+ * that touches state it does not report looks independent of the steps it races with, and the
+ * reduction then skips interleavings that differ. Comparing outcomes with the full tree catches
+ * that, on this workload. The bound applies to the full tree only: cutting the reduced one would
+ * make a missed outcome no proof.
+ */
+export async function checkReduction(
+  wl: Workload,
+  o: Omit<ExploreOptions, 'reduction' | 'preemptionBound' | 'keepGoing' | 'outcomes'> & { reduction: CheckedReduction },
+): Promise<ReductionCheck> {
+  const base = { profile: o.profile, variants: o.variants, maxSteps: o.maxSteps, keepGoing: true, outcomes: true };
+  const full = await explore(wl, { ...base, reduction: 'none', ...(o.maxExecutions !== undefined ? { maxExecutions: o.maxExecutions } : {}) });
+  const reduced = await explore(wl, { ...base, reduction: o.reduction });
+  const got = new Set(reduced.outcomes);
+  return { reduction: o.reduction, full, reduced, missed: full.outcomes!.filter((x) => !got.has(x)) };
 }
 
 /** Per thread, its op results in order; then the violation. Independent of how threads interleave. */

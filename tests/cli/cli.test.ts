@@ -4,7 +4,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES } from '../../engine/variants.js';
 
@@ -321,6 +321,43 @@ describe('explore', () => {
     const r = cli(['explore', join(ROOT, 'docs/workloads/group-attach.json'), '--max-executions', '5']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/not every Mazurkiewicz trace is covered/);
+  });
+
+  it('--check-reduction: the same outcomes with and without the reduction, exit 0', () => {
+    const r = cli(['explore', wl, '--check-reduction']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^reduction checked: \d+ outcomes, the same with and without dpor \(\d+ vs \d+ executions\)\n$/);
+  });
+
+  it('--check-reduction on an engine that under-reports its accesses: exit 1, the missed outcomes named', () => {
+    // Every write reported as a read: no step depends on another, so DPOR runs one execution.
+    const patch = join(tmp, 'all-reads.mjs');
+    writeFileSync(
+      patch,
+      `import { Runtime } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/schedulers/runtime.js')).href)};\n` +
+        'const access = Runtime.prototype.access;\nRuntime.prototype.access = function (id) { access.call(this, id, false); };\n',
+    );
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(patch).href, CLI, 'explore', wl, '--check-reduction'], { cwd: tmp, encoding: 'utf8', timeout: 30_000, env: ENV });
+    expect(r.status, r.stderr).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^reduction check FAILED: dpor misses \d+ of the \d+ outcomes the full tree reaches \(\d+ vs 1 executions\): .*rt\.access/);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines.slice(1)) expect(l).toMatch(/^ {2}missed: .*T0: .*\| T1: /);
+  });
+
+  it('--check-reduction with --max-executions: a check cut short says it proves nothing', () => {
+    const r = cli(['explore', wl, '--check-reduction', '--max-executions', '20']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^reduction check cut short, it proves nothing: the full tree was stopped at the limit of 20 executions/);
+  });
+
+  it.each([
+    [['explore', wl, '--check-reduction', '--reduction', 'none'], /needs a reduction/],
+    [['explore', wl, '--check-reduction', '--preemptions', '1'], /--preemptions/],
+    [['explore', wl, '--check-reduction', '--out', 'elsewhere'], /--out does not apply/],
+    [['explore', wl, '--check-reduction', '--keep-going'], /--keep-going does not apply/],
+  ])('--check-reduction, bad input %j: exit 2', (args, m) => {
+    expectUsageError(cli(args as string[]), m);
   });
 
   it.each([

@@ -1,8 +1,9 @@
 // The exhaustive explorer on small iommufd workloads: it finds every zoo variant its workload
 // can reach, reports exactly what it covered, and the fixed profile is clean on the same trees.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { explore } from '../../runner/explore.js';
+import { describe, expect, it, vi } from 'vitest';
+import { checkReduction, explore } from '../../runner/explore.js';
+import { Runtime } from '../../schedulers/runtime.js';
 import { Runner, DEFAULT_MAX_STEPS } from '../../runner/run.js';
 import { ReplayScheduler } from '../../schedulers/replay.js';
 import type { VariantName } from '../../engine/variants.js';
@@ -108,5 +109,42 @@ describe('reduction on iommufd workloads', () => {
     expect(dpor.executions).toBeLessThan(none.executions);
     expect(sleep.executions).toBeLessThanOrEqual(none.executions);
     expect(none.statement).toMatch(/^\d+ executions cover every interleaving/);
+  });
+});
+
+describe('checkReduction: the full tree against the reduced one', () => {
+  const wl: Workload = JSON.parse(readFileSync(new URL('../../docs/workloads/replace-vs-destroy.json', import.meta.url), 'utf8'));
+  const o = { profile: 'fixed' as const, variants: [], maxSteps: DEFAULT_MAX_STEPS };
+
+  it('the engine as it is: no outcome missed', async () => {
+    const c = await checkReduction(wl, { ...o, reduction: 'dpor' });
+    expect(c.full.complete && c.reduced.complete).toBe(true);
+    expect(c.full.outcomes!.length).toBeGreaterThan(1);
+    expect(c.missed).toEqual([]);
+    expect(c.reduced.noClaim).toBeNull();
+    expect(c.reduced.executions).toBeLessThan(c.full.executions);
+  });
+
+  it.each(['dpor', 'sleep-sets'] as const)('an engine that reports every write as a read: %s misses outcomes, and the check names them', async (reduction) => {
+    const access = Runtime.prototype.access;
+    const spy = vi.spyOn(Runtime.prototype, 'access').mockImplementation(function (this: Runtime, id: number) {
+      access.call(this, id, false);
+    });
+    try {
+      const c = await checkReduction(wl, { ...o, reduction });
+      expect(c.full.complete).toBe(true);
+      expect(c.missed.length).toBeGreaterThan(0);
+      for (const m of c.missed) expect(c.full.outcomes).toContain(m);
+      expect(c.reduced.outcomes).not.toContain(c.missed[0]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('maxExecutions bounds the full tree only', async () => {
+    const c = await checkReduction(wl, { ...o, reduction: 'dpor', maxExecutions: 10 });
+    expect(c.full.complete).toBe(false);
+    expect(c.full.executions).toBe(10);
+    expect(c.reduced.complete).toBe(true);
   });
 });
