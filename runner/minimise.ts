@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { deriveSeed, Prng } from '../schedulers/prng.js';
 import { RandomScheduler } from '../schedulers/random.js';
+import { PctScheduler } from '../schedulers/pct.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
 import { ReplayDivergence } from '../schedulers/replay.js';
 import type { Violation } from '../engine/violation.js';
@@ -138,6 +139,7 @@ export async function minimise(
   const wanted = JSON.stringify(original.workload);
   let first = true;
   let candidates = 0;
+  const phase1Budget = Math.floor(maxRuns / 2);
   let mismatch = false;
   const property = fc.asyncProperty(workloadArb(o.gen), async (wl) => {
     if (first) {
@@ -150,19 +152,29 @@ export async function minimise(
       }
       return false;
     }
-    if (mismatch || runs >= maxRuns) return true;
+    // Half the budget at most: the op-by-op phase and the schedule phase need theirs.
+    if (mismatch || runs >= phase1Budget) return true;
     candidates++;
-    const tries: Scheduler[] = [new LenientScheduler(split(best.decisions).picks, split(best.decisions).draws, new Set())];
-    const prng = new Prng(deriveSeed(o.workloadSeed, candidates, 0x4d494e));
-    for (let i = 0; i < fresh; i++) tries.push(new RandomScheduler(prng.nextU32()));
-    const bestPicks = split(best.decisions).picks.length;
+    return !(await consider(wl, candidates, fresh, phase1Budget));
+  });
+
+  /**
+   * Tries a smaller workload: the best schedule projected onto it, then fresh schedules (half
+   * random, half PCT). Keeps it, and returns true, only if the kind recurs with neither a
+   * longer schedule nor more preemptions than the best so far (a fresh schedule on a smaller
+   * workload often preempts more, and the schedule phase cannot always take that back).
+   */
+  async function consider(wl: Workload, salt: number, nFresh: number, budget: number): Promise<boolean> {
+    const bp = split(best.decisions);
+    const tries: Scheduler[] = [new LenientScheduler(bp.picks, bp.draws, new Set())];
+    const prng = new Prng(deriveSeed(o.workloadSeed, salt, 0x4d494e));
+    for (let i = 0; i < nFresh; i++) {
+      tries.push(i % 2 === 0 ? new RandomScheduler(prng.nextU32()) : new PctScheduler(prng.nextU32(), 3, Math.max(1, bp.picks.length)));
+    }
     for (const s of tries) {
-      if (runs >= maxRuns) return true;
+      if (runs >= budget) return false;
       const r = await attempt(wl, s);
-      // Keep a candidate only if it needs neither a longer schedule nor more preemptions than
-      // the best so far (a random schedule on a smaller workload often preempts more, and the
-      // schedule phase below cannot always take that back).
-      if (sameKind(r.violation, target) && split(r.decisions).picks.length <= bestPicks) {
+      if (sameKind(r.violation, target) && split(r.decisions).picks.length <= bp.picks.length) {
         const sp = split(r.decisions);
         const l = new LenientScheduler(sp.picks, sp.draws, new Set());
         const m = await attempt(wl, l);
@@ -170,13 +182,37 @@ export async function minimise(
         if (sameKind(m.violation, target) && pre <= bestPre) {
           best = { workload: wl, decisions: m.decisions, violation: m.violation! };
           bestPre = pre;
-          return false;
+          return true;
         }
       }
     }
-    return true;
-  });
+    return false;
+  }
+
   await fc.check(property, { seed: o.workloadSeed, numRuns: 1 });
+
+  // ---- 1b. the workload, op by op ---------------------------------------------------------
+  // fast-check's shrinking keeps the generator's bounds (at least 6 ops per thread), so it
+  // rarely gets below them. Remove whole threads, then single ops (last first, so names an op
+  // defines stay for the ops before it), then setup ops, while the kind recurs.
+  let salt = 1 << 20;
+  const opBudget = Math.floor(maxRuns * 0.85);
+  const without = (wl: Workload, th: number, i: number): Workload =>
+    th < 0
+      ? { ...wl, setup: wl.setup.filter((_, j) => j !== i) }
+      : { ...wl, threads: wl.threads.map((ops, t) => (t === th ? ops.filter((_, j) => j !== i) : ops)) };
+  // Fewer fresh schedules per candidate than phase 1: there are many more candidates.
+  const opFresh = Math.min(fresh, 8);
+  for (let th = best.workload.threads.length - 1; th >= 0 && best.workload.threads.length > 1 && runs < opBudget; th--) {
+    await consider({ ...best.workload, threads: best.workload.threads.filter((_, t) => t !== th) }, salt++, opFresh, opBudget);
+  }
+  for (let th = best.workload.threads.length - 1; th >= -1 && runs < opBudget; th--) {
+    const len = () => (th < 0 ? best.workload.setup.length : best.workload.threads[th]!.length);
+    for (let i = len() - 1; i >= 0 && runs < opBudget; i--) {
+      if (th >= 0 && len() === 1) break;
+      await consider(without(best.workload, th, i), salt++, opFresh, opBudget);
+    }
+  }
 
   // ---- 2. the schedule: delta debugging over its preemptions ---------------------------
   /** Runs `decisions` leniently with `drop`; returns the run and where its preemptions were. */
