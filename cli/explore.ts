@@ -11,6 +11,7 @@ import type { VariantName } from '../engine/variants.js';
 import type { Workload } from '../workload/types.js';
 import { buildDoc, DocError, formatJson, parseDoc, parseWorkload, writeFileAtomic, type DocOptions } from '../runner/doc.js';
 import { reportOf, violationText } from '../runner/report.js';
+import { VIOLATION_FILE, writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
 import { EXIT_OK, EXIT_VIOLATION, UsageError } from './errors.js';
 
 export interface ExploreCliOptions {
@@ -41,7 +42,7 @@ function readWorkload(file: string): Workload {
     throw new UsageError(`explore: ${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   try {
-    if (v && typeof v === 'object' && 'schemaVersion' in v) {
+    if (v && typeof v === 'object' && ('schemaVersion' in v || 'traceEvents' in v)) {
       const doc = parseDoc(text);
       return doc.minimal?.workload ?? doc.workload;
     }
@@ -70,7 +71,7 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
   });
   const dir = join(o.out, 'violations');
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (/^\d{4,}\.(json|txt)$/.test(f)) unlinkSync(join(dir, f));
+  for (const f of readdirSync(dir)) if (VIOLATION_FILE.test(f)) unlinkSync(join(dir, f));
   const options: DocOptions = {
     runs: r.executions,
     threads: wl.threads.length,
@@ -83,6 +84,7 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
     scheduler: 'dfs',
   };
   let n = 0;
+  const docs: NumberedDoc[] = [];
   for (const f of r.found) {
     const runner = new Runner({ profile: o.profile, variants: o.variant, maxSteps: o.maxSteps, atomicity: true });
     const rec = await runner.run(wl, new ReplayScheduler(f.decisions), true, true);
@@ -96,8 +98,12 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
     );
     writeFileAtomic(path, formatJson(doc));
     writeFileAtomic(join(dir, `${base}.txt`), violationText(reportOf(doc), path));
+    await writeViolationReports(dir, doc, base);
+    docs.push({ n: base, doc });
     process.stdout.write(`VIOLATION ${f.violation.kind} at ${f.violation.location} (execution ${f.execution}): ${path}\n`);
   }
+  // Written even without a violation: an index left by an earlier run would link to removed files.
+  writeIndex(o.out, null, docs);
   process.stdout.write(`${r.statement}\n`);
   return r.found.length > 0 ? EXIT_VIOLATION : EXIT_OK;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// iommufd-model command line: stress (random-schedule campaign), replay (a violation document), variants.
+// iommufd-model command line: stress (random-schedule campaign), replay (a violation document),
+// check, explore, report (rebuild a run's HTML), variants.
 import { Command, InvalidArgumentError } from 'commander';
 import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
@@ -13,6 +14,7 @@ import { replayCommand } from './replay.js';
 import { variantsCommand } from './variants.js';
 import { checkCommand } from './check.js';
 import { exploreCommand } from './explore.js';
+import { reportCommand } from './report.js';
 
 /** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
 const MAX_THREADS = 64;
@@ -49,6 +51,7 @@ Examples:
   $ npm run cli -- stress --seed 7 --runs 20000 --profile v6.6 --keep-going
   $ npm run cli -- stress --variant unlock-before-finalize --out out/z2
   $ npm run cli -- replay out/violations/0001.json
+  $ npm run cli -- report out                      # rebuild out/index.html and the violation reports
   $ npm run cli -- variants
   $ npm run cli -- check tests/conformance/*.json
 
@@ -97,8 +100,10 @@ Schedule i runs workload floor(i / workload-every) under a random scheduler seed
 With --scheduler dfs, workload k is explored exhaustively with DPOR instead, up to --dfs-budget
 executions (each counts as a schedule), then workload k+1; the summary says how many workloads
 were covered completely (every Mazurkiewicz trace) and how many were cut at the budget.
-Writes DIR/summary.json and, per distinct violation (schedule order), DIR/violations/NNNN.json (replayable
-document) and NNNN.txt (for people). Stale NNNN.json/.txt files in DIR/violations are removed first.
+Writes DIR/summary.json, DIR/index.html and, per distinct violation (schedule order),
+DIR/violations/NNNN.json (the replayable document) with NNNN.txt and NNNN.html (for people),
+NNNN.trace.json (Perfetto / chrome://tracing), NNNN.mmd (Mermaid) and NNNN.dot (lock-class order).
+Stale NNNN.* files in DIR/violations are removed first.
 The first Ctrl-C stops at the next batch and still writes everything found so far.
 
 Examples:
@@ -119,6 +124,17 @@ Examples:
 
 Exit codes: 1 the same violation (kind and location) was reproduced, 2 unreadable or malformed document,
   3 the replay diverged (a decision no longer fits, or no / another violation).`;
+
+const REPORT_EXAMPLES = `
+Rebuilds DIR/index.html from DIR/summary.json, and per DIR/violations/NNNN.json its NNNN.html,
+NNNN.trace.json, NNNN.mmd and NNNN.dot (stress writes them all; this is for documents from
+another machine or an older version). Every file is read and checked before anything is written.
+
+Examples:
+  $ npm run cli -- report out
+  $ npm run cli -- stress --profile v6.6 --keep-going --out out/v66 && npm run cli -- report out/v66
+
+Exit codes: 0 written, 2 no such folder, or an unreadable or malformed summary.json or document.`;
 
 const VARIANTS_EXAMPLES = `
 Output: NAME<TAB>Zn<TAB>commit or "design"<TAB>what catches it; lines starting with # are commentary.
@@ -251,6 +267,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
         }
       }
       setExit(await exploreCommand(file, { ...f, keepGoing: f.keepGoing === true, checkReduction: f.checkReduction === true }));
+    });
+
+  program
+    .command('report')
+    .description("rebuild a run's index.html and violation reports (HTML, Chrome trace, Mermaid, DOT) from its JSON")
+    .argument('<DIR>', 'a stress or explore output folder (summary.json, violations/NNNN.json)')
+    .addHelpText('after', REPORT_EXAMPLES)
+    .action(async (dir: string) => {
+      setExit(await reportCommand(dir));
     });
 
   program

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { stress, type StressOptions } from '../runner/stress.js';
 import { toPlain, type CoverageFigures } from '../runner/doc.js';
 import type { DfsCoverage, Found } from '../runner/stress.js';
+import type { OpOutcomes } from '../runner/outcomes.js';
 
 export interface WorkerInput {
   opts: Omit<StressOptions, 'tick'>;
@@ -25,7 +26,7 @@ export interface WorkerResult {
   interrupted: boolean;
   stopReason: 'interrupt' | 'time' | null;
   elapsedMs: number;
-  coverage: { device: CoverageFigures; hwpt: CoverageFigures };
+  coverage: { device: CoverageFigures; hwpt: CoverageFigures; ops: OpOutcomes };
   /** The dfs strategy's per-workload coverage, or null. */
   dfs: DfsCoverage | null;
 }
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       interrupted: r.interrupted,
       stopReason: r.interrupted ? stopReason : null,
       elapsedMs,
-      coverage: { device: r.runner.coverage.device.summary(), hwpt: r.runner.coverage.hwpt.summary() },
+      coverage: { device: r.runner.coverage.device.summary(), hwpt: r.runner.coverage.hwpt.summary(), ops: r.outcomes },
       dfs: r.dfs ?? null,
     };
     parentPort!.postMessage(msg);

@@ -19,6 +19,7 @@ import {
   type SummaryViolation,
 } from '../runner/doc.js';
 import { reportOf, summaryText, violationText } from '../runner/report.js';
+import { VIOLATION_FILE, writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
 import { EXIT_OK, EXIT_VIOLATION, InternalError, UsageError } from './errors.js';
 import type { WorkerFailure, WorkerInput, WorkerResult } from './stress-worker.js';
 
@@ -51,14 +52,13 @@ export interface StressCliOptions {
   time?: number;
 }
 
-const VIOLATION_FILE = /^\d{4,}\.(json|txt)$/;
-
-/** Create DIR/violations and remove the documents (and summary) of an earlier run. */
+/** Create DIR/violations and remove the documents, reports and summary of an earlier run. */
 function prepareOut(out: string): string {
   const dir = join(out, 'violations');
   try {
     mkdirSync(dir, { recursive: true });
     rmSync(join(out, 'summary.json'), { force: true });
+    rmSync(join(out, 'index.html'), { force: true });
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
     for (const f of readdirSync(dir)) if (VIOLATION_FILE.test(f)) unlinkSync(join(dir, f));
   } catch (e) {
@@ -113,7 +113,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`--json ${o.json}: no directory ${parent}`);
   }
   const violationsDir = prepareOut(o.out);
-  const docOptions: DocOptions & { dfsBudget?: number } = {
+  const docOptions: DocOptions = {
     runs: o.runs,
     threads: o.threads ?? null,
     profile: o.profile,
@@ -187,7 +187,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
   }
 
   const distinct: SummaryViolation[] = [];
-  r.found.forEach((f, i) => {
+  const docs: NumberedDoc[] = [];
+  for (const [i, f] of r.found.entries()) {
     const n = i + 1;
     const base = String(n).padStart(4, '0');
     const file = join(violationsDir, `${base}.json`);
@@ -195,6 +196,8 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
     const doc = buildDoc(f, o.seed, docOptions, file);
     writeFileAtomic(file, formatJson(doc));
     writeFileAtomic(text, violationText(reportOf(doc), file));
+    await writeViolationReports(violationsDir, doc, base);
+    docs.push({ n: base, doc });
     const v = f.violation;
     distinct.push({
       n,
@@ -209,14 +212,14 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
       thread: v.threadName,
       step: v.step,
     });
-  });
+  }
 
   const secs = r.elapsedMs / 1000;
   const rate = (n: number) => (secs > 0 ? Math.round((n / secs) * 10) / 10 : 0);
   const stoppedBy: StopReason =
     r.stopReason === 'interrupt' ? 'interrupt' : r.stopReason === 'time' ? 'time' : r.found.length > 0 && !o.keepGoing ? 'violation' : 'runs';
   const applied = new Set(fixesApplied(o.profile));
-  const summary: StressSummary & { dfs?: DfsCoverage } = {
+  const summary: StressSummary = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: TOOL_NAME, version: toolVersion() },
     seed: o.seed,
@@ -241,6 +244,7 @@ export async function stressCommand(o: StressCliOptions): Promise<number> {
   };
   const json = formatJson(summary);
   writeFileAtomic(join(o.out, 'summary.json'), json);
+  writeIndex(o.out, summary, docs);
   if (o.json === '-') process.stdout.write(json);
   else if (o.json !== undefined) {
     try {

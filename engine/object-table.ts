@@ -254,6 +254,9 @@ export async function fopsRelease(k: Kernel, t: EThread): Promise<void> {
       k.objects[id] = null;
       o.removed = true;
       if (o instanceof Hwpt) k.hwptEvent(t, o, HwptEv.REMOVE);
+      // The same note as iommufd_object_remove's: readers of the trace (the reports' fold of
+      // lifecycles and refcounts) must see every removal, and destroyOp may schedule before kfree.
+      if (k.tracing) k.note(t, `remove ${o.label} from ctx->objects`);
       await destroyOp(k, t, o);
       kfree(k, t, o);
     }

@@ -13,7 +13,8 @@ import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
 import type { Workload } from '../workload/types.js';
 import type { OpRecord } from '../workload/execute.js';
-import type { Found } from './stress.js';
+import type { DfsCoverage, Found } from './stress.js';
+import type { OpOutcomes } from './outcomes.js';
 
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'iommufd-model';
@@ -50,6 +51,8 @@ export interface DocOptions {
   scheduler: StrategyName | 'dfs';
   /** PCT depth (pct and portfolio). */
   pctDepth?: number;
+  /** dfs in stress: executions per workload at most. */
+  dfsBudget?: number;
 }
 
 export interface ViolationDoc {
@@ -228,7 +231,8 @@ export class DocError extends Error {}
 
 type Obj = Record<string, unknown>;
 
-const VIOLATION_KINDS: readonly ViolationKind[] = [
+/** Every violation kind (a tuple: the zod schema's enum is built from it too). */
+export const VIOLATION_KINDS = [
   'use-after-free',
   'refcount',
   'model',
@@ -240,7 +244,10 @@ const VIOLATION_KINDS: readonly ViolationKind[] = [
   'deadlock',
   'livelock',
   'internal',
-];
+] as const satisfies readonly ViolationKind[];
+// Fails to compile when a kind is added to engine/violation.ts and not listed above.
+const allKinds: Exclude<ViolationKind, (typeof VIOLATION_KINDS)[number]> extends never ? true : false = true;
+void allKinds;
 const REGION_TYPES: readonly RegionType[] = ['reserved', 'direct', 'direct-relaxable', 'msi', 'sw-msi'];
 
 function bad(path: string, what: string): never {
@@ -392,7 +399,7 @@ function checkVariants(v: unknown, p: string): VariantName[] {
 
 export function checkViolation(v: unknown, p: string): Violation {
   const o = obj(v, p);
-  if (!VIOLATION_KINDS.includes(o.kind as ViolationKind)) bad(`${p}.kind`, `must be one of ${VIOLATION_KINDS.join(', ')}`);
+  if (!(VIOLATION_KINDS as readonly string[]).includes(o.kind as string)) bad(`${p}.kind`, `must be one of ${VIOLATION_KINDS.join(', ')}`);
   optStr(o, 'invariant', p);
   str(o.location, `${p}.location`);
   str(o.message, `${p}.message`);
@@ -474,6 +481,10 @@ export function parseDoc(text: string): ViolationDoc {
   } catch (e) {
     throw new DocError(`is not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
+  // NNNN.trace.json sits beside NNNN.json: name the mix-up rather than a missing field.
+  if (v !== null && typeof v === 'object' && 'traceEvents' in v) {
+    throw new DocError('is a Chrome trace-event file (a report\'s timeline), not a violation document: use the NNNN.json beside it');
+  }
   return validateDoc(v);
 }
 
@@ -521,7 +532,8 @@ export interface StressSummary {
     /** Distinct violations (kind@location), one document each. */
     distinct: SummaryViolation[];
   };
-  coverage: { device: CoverageFigures; hwpt: CoverageFigures };
+  /** Machine coverage, and the operations' outcomes counted over every schedule. */
+  coverage: { device: CoverageFigures; hwpt: CoverageFigures; ops: OpOutcomes };
   /** The strategy, and for PCT the per-run detection bound 1/(n*k^(d-1)) (n threads, k steps, depth d). */
   strategy: { name: string; pctDepth: number | null; pctBound: { n: number; k: number; d: number; bound: number } | null };
   interrupted: boolean;
@@ -529,4 +541,6 @@ export interface StressSummary {
   outDir: string;
   /** Replay command of the first violation, or null. */
   replay: string | null;
+  /** The dfs strategy's per-workload coverage (stress --scheduler dfs only). */
+  dfs?: DfsCoverage;
 }

@@ -14,6 +14,7 @@ import { checkClosed, checkQuiescent, defaultHooks } from '../properties/registr
 import { Coverage, DEVICE, HWPT } from '../models/index.js';
 import { releaseDevices, runOps, Session, type OpRecord } from '../workload/execute.js';
 import type { Workload } from '../workload/types.js';
+import { OutcomeCounter } from './outcomes.js';
 
 export interface RunOptions {
   profile: ProfileName;
@@ -49,6 +50,10 @@ export class Runner {
   readonly lockdep: Lockdep;
   readonly cls: ClassIds;
   readonly coverage: MachineCoverage = { device: new Coverage(DEVICE), hwpt: new Coverage(HWPT) };
+  /** Outcomes of the operations of unrecorded runs: a campaign's schedules, not its re-runs of a violation. */
+  readonly outcomes = new OutcomeCounter();
+  /** The kernel of the current (or last) run: the report's observer reads its objects between steps. */
+  kernel: Kernel | null = null;
   private readonly flags;
   private readonly fixes;
 
@@ -75,9 +80,10 @@ export class Runner {
       faultPoints: wl.faultPoints ? new Set(wl.faultPoints as FaultPoint[]) : undefined,
       tracing,
     }, this.coverage);
+    this.kernel = k;
     const checks = this.opts.invariants !== false;
     k.props = checks ? defaultHooks : null;
-    const s = new Session(k, this.opts.atomicity, tracing);
+    const s = new Session(k, this.opts.atomicity, tracing, record ? null : this.outcomes);
     let violation: Violation | null = null;
     const threadSteps: number[][] = [];
     const phaseDone = () => threadSteps.push(rt.threads.map((t) => t.steps));

@@ -17,6 +17,7 @@ import { minimise, type Minimal } from './minimise.js';
 import { ReplayScheduler } from '../schedulers/replay.js';
 import { encodeSchedule } from '../schedulers/encoding.js';
 import { DfsScheduler } from '../schedulers/dfs.js';
+import type { OpOutcomes } from './outcomes.js';
 
 export const SALT_WORKLOAD = 0x574c;
 export const SALT_SCHEDULE = 0x5343;
@@ -121,6 +122,8 @@ export interface StressResult {
   byKind: Record<string, number>;
   interrupted: boolean;
   runner: Runner;
+  /** Operation outcomes over every schedule run (runner.outcomes, as a record). */
+  outcomes: OpOutcomes;
   /** Present with the dfs strategy. */
   dfs?: DfsCoverage;
 }
@@ -207,7 +210,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
       break;
     }
   }
-  return { runs: i, steps, found, byKind, interrupted, runner };
+  return { runs: i, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes() };
 }
 
 /**
@@ -263,5 +266,5 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
     else if (dfs.runs >= budget) cov.cut++;
     else cov.stopped++;
   }
-  return { runs: i, steps, found, byKind, interrupted, runner, dfs: cov };
+  return { runs: i, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes(), dfs: cov };
 }

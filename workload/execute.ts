@@ -11,6 +11,7 @@ import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, ty
 import { mockDomain, mockDomainReplace } from '../engine/selftest.js';
 import { fingerprint, replaceMovedGroup, stateHash } from '../properties/registry.js';
 import { describeOp, type Op, type Ref } from './types.js';
+import type { OutcomeCounter } from '../runner/outcomes.js';
 
 /** The driver's view of one topology device: what the kAPI caller believes. */
 export interface DeviceView {
@@ -33,6 +34,8 @@ export class Session {
     readonly k: Kernel,
     readonly atomicity: boolean,
     logOps: boolean,
+    /** The campaign's outcome counts (runner/outcomes.ts), or null when this run is not counted. */
+    readonly outcomes: OutcomeCounter | null = null,
   ) {
     this.views = k.devices.map(() => ({ idev: null, attached: false }));
     this.log = logOps ? [] : null;
@@ -75,6 +78,7 @@ export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 
   await runPendingRelease(k, t);
   if (k.tracing) k.note(t, `<< ${desc} = ${r}`);
   if (s.log) s.log.push({ thread: t.name, op: desc, result: r });
+  if (s.outcomes) s.outcomes.add(op.op, r);
   t.op = '';
   return r;
 }

@@ -176,10 +176,12 @@ describe('a violation: documents and replay', () => {
   const out = () => join(tmp, 'z2');
   const doc = () => join(out(), 'violations', '0001.json');
 
-  it('stress --seed 5 --runs 3000 --variant unlock-before-finalize exits 1 and writes 0001.json/.txt', () => {
+  it('stress --seed 5 --runs 3000 --variant unlock-before-finalize exits 1 and writes 0001.json/.txt and the reports', () => {
     const r = cli(['stress', '--seed', '5', '--runs', '3000', '--variant', 'unlock-before-finalize', '--out', out()]);
     expect(r.status, r.stderr + r.stdout).toBe(1);
-    expect(readdirSync(join(out(), 'violations')).sort()).toEqual(['0001.json', '0001.txt']);
+    // 0001.json is the only document; the rest are for people and viewers (tests/report/).
+    expect(readdirSync(join(out(), 'violations')).sort()).toEqual(['0001.dot', '0001.html', '0001.json', '0001.mmd', '0001.trace.json', '0001.txt']);
+    expect(existsSync(join(out(), 'index.html'))).toBe(true);
     const d = JSON.parse(readFileSync(doc(), 'utf8'));
     expect(d).toMatchObject({
       schemaVersion: 1,
