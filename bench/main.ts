@@ -1,206 +1,158 @@
-// npm run bench: throughput of the full model next to the bare scheduling runtime, in the
-// same process. Benchmarks report; they never fail the build.
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { Runtime } from '../schedulers/runtime.js';
-import { RandomScheduler } from '../schedulers/random.js';
-import { Runner, DEFAULT_MAX_STEPS } from '../runner/run.js';
-import { DEFAULT_WORKLOAD_EVERY, scheduleSeed, stress, workloadFor, type StrategyName } from '../runner/stress.js';
-import { VARIANT_NAMES, type VariantName } from '../engine/variants.js';
-import type { Workload } from '../workload/types.js';
+// npm run bench: what the tester costs and what it buys, in one process. Benchmarks report; they
+// never fail the build. Sections, one file each:
+//
+//   throughput.ts  the full model next to the bare scheduling runtime (steps/s, schedules/s)
+//   detection.ts   schedules to first detection per injected bug and stress strategy
+//   peer.ts        the same detections with fast-check's fc.scheduler() taking the decisions
+//                  (fc-adapter.ts says how), side by side with ours
+//   explore.ts     the exhaustive explorer on docs/workloads/*.json, per reduction
+//   memory.ts      heap used along a long stress campaign whose runs deadlock
+//
+// `npm run bench` is the quick mode (a few minutes on 2 cores); `npm run bench -- --full` runs the
+// whole matrix. Both write bench/results.json; quick mode also puts its printed tables in
+// bench/README.md, between the markers. `--only a,b` runs some sections (throughput, detection,
+// peer, explore, memory) and writes bench/results.partial.json instead, and no README.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { VARIANT_NAMES } from '../engine/variants.js';
+import { throughput, type ThroughputResult } from './throughput.js';
+import { DETECTION_BUDGET, DETECTION_CONFIG, detectionTable, type DetectionRow } from './detection.js';
+import { PEER_VARIANTS, peerRows, printSideBySide, type PeerRow } from './peer.js';
+import { EXPLORE_CONFIG, exploreTable, type ExploreRow } from './explore.js';
+import { memoryConfig, memoryTable, type MemoryRow } from './memory.js';
+import { int, round, seconds, seedRange } from './util.js';
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');
+const onlyArg = args.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : null;
+const on = (s: string) => only === null || only.has(s);
+const SECTIONS = ['throughput', 'detection', 'peer', 'explore', 'memory'];
+for (const s of only ?? []) {
+  if (!SECTIONS.includes(s)) {
+    console.error(`bench: unknown section '${s}' in --only (sections: ${SECTIONS.join(', ')})`);
+    process.exit(2);
+  }
+}
+
 const SCHEDULES = full ? 100_000 : 20_000;
 const REPS = full ? 5 : 3;
 const SEED = 1;
+const SEEDS = seedRange(20);
 
-interface Figure {
-  name: string;
-  config: string;
-  schedules: number;
-  steps: number;
-  seconds: number;
-  stepsPerSec: number;
-  schedulesPerSec: number;
-}
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function workloads(n: number): Workload[] {
-  const out: Workload[] = [];
-  for (let w = 0; w * DEFAULT_WORKLOAD_EVERY < n; w++) out.push(workloadFor(SEED, w, undefined, true));
-  return out;
-}
-
-async function model(wls: Workload[], atomicity: boolean, threadSteps?: number[][][], invariants = true): Promise<{ steps: number; seconds: number }> {
-  const runner = new Runner({ profile: 'fixed', variants: [], maxSteps: DEFAULT_MAX_STEPS, atomicity, invariants });
-  const sched = new RandomScheduler(0);
-  let steps = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < SCHEDULES; i++) {
-    sched.reseed(scheduleSeed(SEED, i));
-    const r = await runner.run(wls[Math.floor(i / DEFAULT_WORKLOAD_EVERY)]!, sched, false, false);
-    steps += r.steps;
-    if (threadSteps) threadSteps.push(r.threadSteps);
+function machine(): { node: string; cpu: string; cores: number; nproc: number } {
+  let cpu = cpus()[0]?.model ?? 'unknown cpu';
+  try {
+    const m = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1]!.trim();
+  } catch {
+    // not Linux: keep os.cpus()
   }
-  return { steps, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** The bare runtime: per schedule and phase, threads that only yield, as many times as the model's did. */
-async function bare(shape: number[][][]): Promise<{ steps: number; seconds: number }> {
-  const rt = new Runtime(new RandomScheduler(0), Number.MAX_SAFE_INTEGER);
-  const sched = rt.scheduler as RandomScheduler;
-  let steps = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < shape.length; i++) {
-    sched.reseed(scheduleSeed(SEED, i));
-    rt.reset();
-    for (const phase of shape[i]!) {
-      rt.beginPhase();
-      for (const n of phase) {
-        rt.spawn('b', async (t) => {
-          for (let j = 1; j < n; j++) await rt.point(t);
-        });
-      }
-      await rt.run();
-    }
-    steps += rt.steps;
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
+  } catch {
+    // no nproc: keep os.cpus()
   }
-  return { steps, seconds: (performance.now() - t0) / 1000 };
+  return { node: process.version, cpu, cores: cpus().length, nproc };
 }
 
-function figure(name: string, config: string, runs: Array<{ steps: number; seconds: number }>): Figure {
-  const seconds = median(runs.map((r) => r.seconds));
-  const steps = runs[0]!.steps;
-  return {
-    name,
-    config,
-    schedules: SCHEDULES,
-    steps,
-    seconds: Math.round(seconds * 1000) / 1000,
-    stepsPerSec: Math.round(steps / seconds),
-    schedulesPerSec: Math.round(SCHEDULES / seconds),
-  };
+const BEGIN = '<!-- latest quick run: npm run bench writes from here -->';
+const END = '<!-- latest quick run: to here -->';
+
+/** Quick mode, every section: the printed tables replace the latest run in bench/README.md. */
+function updateReadme(printed: string[]): void {
+  const path = 'bench/README.md';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return;
+  }
+  const a = text.indexOf(BEGIN);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) {
+    console.log(`(${path} has no markers for the latest run: not updated)`);
+    return;
+  }
+  writeFileSync(path, `${text.slice(0, a + BEGIN.length)}\n\n${printed.join('\n').trim()}\n\n${text.slice(b)}`);
 }
 
 async function main(): Promise<void> {
-  const wls = workloads(SCHEDULES);
-  const shape: number[][][] = [];
-  await model(wls, true, shape); // warm-up, and the per-thread step counts for the bare runtime
-  const results: Figure[] = [];
-  const rep = async (f: () => Promise<{ steps: number; seconds: number }>) => {
-    const out = [];
-    for (let r = 0; r < REPS; r++) {
-      gc();
-      out.push(await f());
-    }
-    return out;
+  const t0 = performance.now();
+  const printed: string[] = [];
+  const log = console.log.bind(console);
+  console.log = (...a: unknown[]) => {
+    printed.push(a.map(String).join(' '));
+    log(...a);
   };
-  results.push(figure('bare runtime', 'threads that only yield, same points per thread and phase, random scheduler', await rep(() => bare(shape))));
-  results.push(
-    figure('full model', 'profile fixed, tracing off, lock-release invariants + quiescence + close checks, I9/I13 solo checks on', await rep(() => model(wls, true))),
-  );
-  results.push(
-    figure('full model, no I9/I13', 'as above without the solo-window fingerprints', await rep(() => model(wls, false))),
-  );
-  results.push(
-    figure('engine only', 'no invariant checks at all (lockdep, poison and machine checks stay: they are the engine)', await rep(() => model(wls, false, undefined, false))),
-  );
-  const ratio = results[1]!.stepsPerSec / results[0]!.stepsPerSec;
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  console.log(`iommufd-model bench (${full ? 'full' : 'quick'}): ${SCHEDULES} schedules of seed ${SEED}, median of ${REPS}, node ${process.version}, ${cpus().length} x ${cpu}, 1 worker`);
+  const m = machine();
+  const mode = full ? 'full' : 'quick';
+  const loadBefore = loadavg().map((x) => round(x, 2));
+  console.log(`machine: node ${m.node}, nproc ${m.nproc}, ${m.cpu}; every figure below runs on 1 worker (this process).`);
+  console.log(`load average (1, 5, 15 min) at the start: ${loadBefore.join(', ')}${loadBefore[0]! > 0.5 ? ': the machine is busy, wall times and rates are noisy' : ''}.`);
   console.log('');
-  console.log('| what | steps/s | schedules/s | seconds | configuration |');
-  console.log('|---|---:|---:|---:|---|');
-  for (const r of results) {
-    console.log(`| ${r.name} | ${r.stepsPerSec.toLocaleString('en-US')} | ${r.schedulesPerSec.toLocaleString('en-US')} | ${r.seconds} | ${r.config} |`);
-  }
-  console.log('');
-  console.log(`full model / bare runtime steps/s: ${(ratio * 100).toFixed(1)}% (target: at least 25%)`);
-  const detection = await detectionTable();
-  mkdirSync('bench', { recursive: true });
-  writeFileSync(
-    'bench/results.json',
-    JSON.stringify(
-      { mode: full ? 'full' : 'quick', node: process.version, cpu, cores: cpus().length, schedules: SCHEDULES, seed: SEED, results, modelOverBare: Math.round(ratio * 1000) / 1000, detection },
-      null,
-      2,
-    ) + '\n',
-  );
-}
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const s = performance.now();
+    const r = await f();
+    timings[name] = round(seconds(s), 1);
+    return r;
+  };
 
-interface DetectionRow {
-  variant: VariantName;
-  strategy: string;
-  seeds: number;
-  detected: number;
-  medianSchedules: number | null;
-  worstSchedules: number | null;
-  medianSeconds: number | null;
-}
+  let tp: ThroughputResult | null = null;
+  if (on('throughput')) {
+    const header = `Throughput: ${int(SCHEDULES)} schedules of seed ${SEED} (generated workloads, a new one every 8 schedules), each figure the median of ${REPS} repetitions taken in turn with the others, 1 worker.`;
+    tp = await timed('throughput', () => throughput(SCHEDULES, REPS, SEED, header));
+  }
+  let detection: DetectionRow[] | null = null;
+  // dfs is the slowest strategy (a miss runs the whole budget): quick mode runs it on the peer's variants only.
+  const dfsFor = full ? VARIANT_NAMES : PEER_VARIANTS;
+  if (on('detection') || on('peer')) detection = await timed('detection', () => detectionTable(on('detection') ? VARIANT_NAMES : PEER_VARIANTS, SEEDS, dfsFor));
+  let peer: PeerRow[] | null = null;
+  if (on('peer')) {
+    peer = await timed('peer', () => peerRows(PEER_VARIANTS, SEEDS));
+    printSideBySide(detection!, peer, SEEDS);
+  }
+  let explore: ExploreRow[] | null = null;
+  if (on('explore')) explore = await timed('explore', () => exploreTable(full));
+  let memory: MemoryRow[] | null = null;
+  if (on('memory')) memory = await timed('memory', () => memoryTable(full));
 
-/** Schedules to first detection per strategy and variant, over 20 seeds (a budget of 20,000 schedules each). */
-async function detectionTable(): Promise<DetectionRow[]> {
-  const seeds = Array.from({ length: 20 }, (_, i) => 1001 + i);
-  const strategies: Array<{ name: string; scheduler: StrategyName; pctDepth?: number }> = [
-    { name: 'random', scheduler: 'random' },
-    { name: 'pct d=2', scheduler: 'pct', pctDepth: 2 },
-    { name: 'pct d=3', scheduler: 'pct', pctDepth: 3 },
-    { name: 'portfolio', scheduler: 'portfolio' },
-  ];
-  const rows: DetectionRow[] = [];
-  for (const variant of VARIANT_NAMES) {
-    for (const st of strategies) {
-      const found: number[] = [];
-      const secs: number[] = [];
-      for (const seed of seeds) {
-        const t0 = performance.now();
-        const r = await stress({
-          seed,
-          runs: 20_000,
-          keepGoing: false,
-          workloadEvery: DEFAULT_WORKLOAD_EVERY,
-          faults: true,
-          profile: 'fixed',
-          variants: [variant],
-          maxSteps: DEFAULT_MAX_STEPS,
-          atomicity: true,
-          scheduler: st.scheduler,
-          pctDepth: st.pctDepth,
-        });
-        if (r.found[0]) {
-          found.push(r.found[0].index + 1);
-          secs.push((performance.now() - t0) / 1000);
-        }
-      }
-      rows.push({
-        variant,
-        strategy: st.name,
-        seeds: seeds.length,
-        detected: found.length,
-        medianSchedules: found.length ? median(found) : null,
-        worstSchedules: found.length ? Math.max(...found) : null,
-        medianSeconds: secs.length ? Math.round(median(secs) * 1000) / 1000 : null,
-      });
-    }
-  }
+  const total = round(seconds(t0), 1);
+  const loadAfter = loadavg().map((x) => round(x, 2));
   console.log('');
-  console.log('Schedules to first detection (fixed profile + variant, default generator, seeds 1001-1020, budget 20,000):');
-  console.log('');
-  console.log('| variant | strategy | detected | median schedules | worst | median seconds |');
-  console.log('|---|---|---:|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(`| ${r.variant} | ${r.strategy} | ${r.detected}/${r.seeds} | ${r.medianSchedules ?? '-'} | ${r.worstSchedules ?? '-'} | ${r.medianSeconds ?? '-'} |`);
-  }
-  return rows;
+  console.log(`bench ${mode} done in ${total} s (${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}); load average at the end: ${loadAfter.join(', ')}.`);
+  const out = {
+    mode,
+    node: m.node,
+    cpu: m.cpu,
+    cores: m.cores,
+    nproc: m.nproc,
+    workers: 1,
+    date: new Date().toISOString(),
+    loadAverage: { start: loadBefore, end: loadAfter },
+    schedules: SCHEDULES,
+    seed: SEED,
+    results: tp?.results ?? null,
+    modelOverBare: tp?.modelOverBare ?? null,
+    modelOverBareSpread: tp?.modelOverBareSpread ?? null,
+    detectionConfig: detection ? DETECTION_CONFIG : null,
+    detectionSeeds: detection ? SEEDS : null,
+    detectionBudget: DETECTION_BUDGET,
+    dfsQuickVariants: full ? null : dfsFor,
+    detection,
+    peer,
+    exploreConfig: explore ? EXPLORE_CONFIG : null,
+    explore,
+    memoryConfig: memory ? memoryConfig() : null,
+    memory,
+    seconds: { total, ...timings },
+  };
+  writeFileSync(only === null ? 'bench/results.json' : 'bench/results.partial.json', JSON.stringify(out, null, 2) + '\n');
+  console.log = log;
+  if (!full && only === null) updateReadme(printed);
 }
 
 await main();
