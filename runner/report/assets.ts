@@ -61,6 +61,7 @@ text.tick { fill: var(--muted); }
 .legend .sw { display: inline-block; width: 12px; height: 10px; margin-right: 4px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.2); }
 #inspector { border: 1px solid var(--line); padding: 6px 10px; margin: 8px 0; min-height: 3em; }
 #inspector .ev { white-space: pre-wrap; }
+#inspector .ev.failing { color: var(--red); font-weight: bold; }
 #inspector .lane { display: inline-block; min-width: 6em; color: var(--muted); }
 .chain { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 8px 0; }
 .chain .cls { border: 2px solid var(--red); border-radius: 4px; padding: 2px 8px; font: 12px ui-monospace, monospace; }
@@ -86,18 +87,21 @@ export const PAGE_SCRIPT = `
     var cursor = document.getElementById('cursor');
     var show = function (step) {
       var rows = d.events.filter(function (e) { return e[0] === step; });
-      var h = '<b>step ' + step + '</b>' + (step === d.fail ? ' <b style="color:#c62828">(failing step)</b>' : '') + (rows.length ? '' : ' <i>no trace events</i>');
-      insp.innerHTML = h;
-      rows.forEach(function (e) {
+      var fail = step === d.fail;
+      insp.innerHTML = '<b>step ' + step + '</b>' + (fail ? ' <b style="color:#c62828">(failing step)</b>' : '') + (rows.length || fail ? '' : ' <i>no trace events</i>');
+      var line = function (laneIndex, text, cls) {
         var div = document.createElement('div');
-        div.className = 'ev mono';
+        div.className = cls;
         var lane = document.createElement('span');
         lane.className = 'lane';
-        lane.textContent = d.lanes[e[1]];
+        lane.textContent = d.lanes[laneIndex];
         div.appendChild(lane);
-        div.appendChild(document.createTextNode(e[2]));
+        div.appendChild(document.createTextNode(text));
         insp.appendChild(div);
-      });
+      };
+      rows.forEach(function (e) { line(e[1], e[2], 'ev mono'); });
+      // The violation ends the failing step; it is not a trace event, so say it here.
+      if (fail) line(d.failLane, d.failText, 'ev mono failing');
       insp.setAttribute('data-step', String(step));
       if (cursor) { cursor.setAttribute('x', String(x0 + (step - s0) * px)); cursor.setAttribute('visibility', 'visible'); }
     };

@@ -112,6 +112,8 @@ export function swimlanes(t: Timeline): { html: string; shownFrom: number } {
   const data = {
     lanes: t.lanes.map((l) => l.name),
     fail: t.failStep,
+    failLane: t.failLane,
+    failText: t.failText,
     events: t.events.filter((e) => e.step >= s0).map((e) => [e.step, t.lanes.findIndex((l) => l.name === e.name), e.text]),
   };
   const legend = [

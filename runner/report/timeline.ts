@@ -4,6 +4,7 @@
 import type { Violation } from '../../engine/violation.js';
 import type { TraceEvent } from '../../engine/kernel.js';
 import { lockFamily, parseTrace, type Note, type ParsedEvent } from './notes.js';
+import { headline, violationHeader } from '../report.js';
 
 export interface Lane {
   index: number;
@@ -62,6 +63,8 @@ export interface Timeline {
   lastStep: number;
   failStep: number;
   failLane: number;
+  /** What broke, in one line: the failing step may have no trace event of its own to show it. */
+  failText: string;
 }
 
 /** setup first, then T0, T1, ... in number order, then the rest (teardown, quiescence) as they came. */
@@ -200,5 +203,6 @@ export function buildTimeline(trace: readonly TraceEvent[], v: Violation): Timel
     if (e.step < firstStep) firstStep = e.step;
     if (e.step > lastStep) lastStep = e.step;
   }
-  return { lanes, ops, locks, marks, events, firstStep, lastStep, failStep: v.step, failLane };
+  const failText = `${violationHeader(v)}: ${headline(v.message)}`;
+  return { lanes, ops, locks, marks, events, firstStep, lastStep, failStep: v.step, failLane, failText };
 }

@@ -38,7 +38,7 @@ export function violationPage(doc: ViolationDoc, n: string, obs: Observation, t:
     [
       'run shown',
       s.minimal
-        ? `minimal counterexample: ${doc.minimal!.steps} steps, ${doc.minimal!.preemptions} preemptions (found as ${doc.minimal!.from.steps} / ${doc.minimal!.from.preemptions})`
+        ? `minimal counterexample: ${doc.minimal!.steps} steps, ${doc.minimal!.preemptions} preemption${doc.minimal!.preemptions === 1 ? '' : 's'} (found as ${doc.minimal!.from.steps} steps / ${doc.minimal!.from.preemptions})`
         : `as found: ${s.decisions.length} decisions`,
     ],
     ['document', `${esc(doc.tool.name)} ${esc(doc.tool.version)}; report by ${esc(TOOL_NAME)} ${esc(toolVersion())}`],

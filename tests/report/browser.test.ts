@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subjectOf } from '../../runner/report/subject.js';
+import { headline, violationHeader } from '../../runner/report.js';
 import { buildTimeline } from '../../runner/report/timeline.js';
 import { cleanup, ROOT, variantRun, type StressOut } from './fixtures.js';
 
@@ -111,6 +112,8 @@ describe.skipIf(!executablePath)('reports in Chromium', () => {
     // The inspector starts on the failing step; a click on an operation bar moves it there.
     expect(await page.locator('#inspector').getAttribute('data-step')).toBe(String(s.violation.step));
     expect(await page.locator('#inspector').textContent()).toContain('(failing step)');
+    // The violation itself, on the failing thread (a failing step may have no trace event).
+    expect(await page.locator('#inspector .ev.failing').textContent()).toBe(`${s.violation.threadName}${violationHeader(s.violation)}: ${headline(s.violation.message)}`);
     const bar = page.locator('#timeline rect.op.ok').last();
     const start = Number(await bar.getAttribute('data-start'));
     const box = (await bar.boundingBox())!;
