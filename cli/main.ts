@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // iommufd-model command line: stress (random-schedule campaign), replay (a violation document),
 // check, explore, report (rebuild a run's HTML), variants.
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { PROFILES, isProfile, type ProfileName } from '../engine/profiles.js';
 import { VARIANT_NAMES, isVariant, type VariantName } from '../engine/variants.js';
@@ -15,6 +16,8 @@ import { variantsCommand } from './variants.js';
 import { checkCommand } from './check.js';
 import { exploreCommand } from './explore.js';
 import { reportCommand } from './report.js';
+import { mergeCommand } from './merge.js';
+import { parseShard, type Shard } from '../runner/partition.js';
 
 /** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
 const MAX_THREADS = 64;
@@ -23,6 +26,21 @@ function threadsValue(value: string): number {
   const n = positiveInt(value);
   if (n > MAX_THREADS) throw new InvalidArgumentError(`Expected an integer from 1 to ${MAX_THREADS}.`);
   return n;
+}
+
+/** Upper bound for --workers: each worker thread holds a whole emulator; more than this is a typo. */
+const MAX_WORKERS = 256;
+
+function workersValue(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_WORKERS) throw new InvalidArgumentError(`Expected an integer from 1 to ${MAX_WORKERS}.`);
+  return n;
+}
+
+function shardValue(value: string): Shard {
+  const r = parseShard(value);
+  if (typeof r === 'string') throw new InvalidArgumentError(`${r[0]!.toUpperCase()}${r.slice(1)}.`);
+  return r;
 }
 
 const variantValue = oneOf<VariantName>('variant', isVariant, VARIANT_NAMES);
@@ -43,6 +61,7 @@ const EXIT_CODES = `Exit codes:
   1  violation(s) found (replay: the violation was reproduced)
   2  bad input (flags, arguments, files); one line on stderr
   3  internal error; replay: the run diverged from the document
+  130, 143  stress stopped by SIGINT (Ctrl-C) or SIGTERM, after writing what it found
   Set IOMMUFD_MODEL_DEBUG=1 to print the stack of an internal error.`;
 
 const MAIN_EXAMPLES = `
@@ -54,6 +73,8 @@ Examples:
   $ npm run cli -- report out                      # rebuild out/index.html and the violation reports
   $ npm run cli -- variants
   $ npm run cli -- check tests/conformance/*.json
+  $ npm run cli -- stress --keep-going --shard 2/4 --out shard-2   # machine 2 of 4, then:
+  $ npm run cli -- merge --out campaign shard-1 shard-2 shard-3 shard-4
 
 ${EXIT_CODES}`;
 
@@ -104,7 +125,11 @@ Writes DIR/summary.json, DIR/index.html and, per distinct violation (schedule or
 DIR/violations/NNNN.json (the replayable document) with NNNN.txt and NNNN.html (for people),
 NNNN.trace.json (Perfetto / chrome://tracing), NNNN.mmd (Mermaid) and NNNN.dot (lock-class order).
 Stale NNNN.* files in DIR/violations are removed first.
-The first Ctrl-C stops at the next batch and still writes everything found so far.
+The schedules run on --workers threads; the results are the same for any number of them.
+--shard K/N runs the part of the campaign machine K of N runs (windows w with w mod N = K-1);
+merge combines the N folders (docs/sharding.md). The first Ctrl-C or SIGTERM stops scheduling,
+writes everything found so far and exits 130 or 143; a second one aborts without writing.
+A progress bar goes to stderr when it is a terminal (not under CI, not with --quiet).
 
 Examples:
   $ npm run cli -- stress                                   # seed ${DEFAULT_SEED}, ${DEFAULT_RUNS} schedules, profile fixed
@@ -112,6 +137,8 @@ Examples:
   $ npm run cli -- stress --profile v6.6 --keep-going --time 60 --json -  # summary JSON on stdout
   $ npm run cli -- stress --threads 2 --no-faults --runs 100000 --workload-every 32
   $ npm run cli -- stress --scheduler dfs --dfs-budget 256 --runs 20000
+  $ npm run cli -- stress --workers 8 --runs 5000000 --keep-going --quiet --json -
+  $ npm run cli -- stress --runs 5000000 --keep-going --shard 3/8 --out shard-3
 
 ${EXIT_CODES}`;
 
@@ -136,6 +163,20 @@ Examples:
 
 Exit codes: 0 written, 2 no such folder, or an unreadable or malformed summary.json or document.`;
 
+const MERGE_EXAMPLES = `
+Reads DIR/summary.json and DIR/violations/NNNN.json of each folder, checks they are parts of one
+campaign (same tool version, seed, profile, variants and options, the same N, no shard twice),
+and writes OUT as one stress run would: each distinct violation (kind + location) once, from its
+lowest schedule index, numbered in schedule order, with its reports; counts added, coverage
+united. Some shards only is fine (the summary lists which); a merged folder merges again.
+
+Examples:
+  $ npm run cli -- merge --out campaign shard-1 shard-2 shard-3
+  $ npm run cli -- merge --out campaign --json - --quiet shards/*     # the merged summary on stdout
+
+Exit codes: 0 no violation, 1 violation(s) found, 2 bad input (unreadable or malformed folder,
+  folders of different campaigns, a shard twice).`;
+
 const VARIANTS_EXAMPLES = `
 Output: NAME<TAB>Zn<TAB>commit or "design"<TAB>what catches it; lines starting with # are commentary.
 
@@ -153,6 +194,8 @@ function checkStrategyFlags(scheduler: StressStrategyName, cmd: Command): void {
   if (!dfs && given('dfsBudget')) throw new UsageError(`--dfs-budget applies to --scheduler dfs only (not ${scheduler})`);
   if (dfs && given('workloadEvery')) throw new UsageError('--workload-every does not apply to --scheduler dfs (use --dfs-budget)');
   if (dfs && given('pctDepth')) throw new UsageError('--pct-depth does not apply to --scheduler dfs');
+  // A dfs execution's index counts the executions of every workload before it, which one machine cannot know of another's.
+  if (dfs && given('shard')) throw new UsageError('--shard does not apply to --scheduler dfs (its schedule indices depend on every earlier workload)');
 }
 
 interface ExploreFlags {
@@ -168,7 +211,7 @@ interface ExploreFlags {
 }
 
 /** What commander hands the action: the options, with --keep-going absent when not given. */
-type StressFlags = Omit<StressCliOptions, 'keepGoing'> & { keepGoing?: boolean };
+type StressFlags = Omit<StressCliOptions, 'keepGoing' | 'shard' | 'quiet'> & { keepGoing?: boolean; shard?: Shard; quiet?: boolean };
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
@@ -200,6 +243,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dfs-budget <N>', 'dfs: executions per workload at most (fewer when its tree is covered)', positiveInt, DEFAULT_DFS_BUDGET)
     .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
+    .option('--workers <N>', 'worker threads (default: the number of cores)', workersValue, availableParallelism())
+    .option('--shard <K/N>', 'run part K of N of the campaign (one machine of N; see merge)', shardValue)
+    .option('--quiet', 'print nothing but errors (for scripts; with --json FILE or -)')
     .addHelpText('after', STRESS_EXAMPLES)
     .action(async (f: StressFlags, cmd: Command) => {
       checkStrategyFlags(f.scheduler, cmd);
@@ -220,6 +266,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
         pctDepth: f.pctDepth,
         dfsBudget: f.dfsBudget,
         time: f.time,
+        workers: f.workers,
+        shard: f.shard ?? null,
+        quiet: f.quiet === true,
       };
       setExit(await stressCommand(o));
     });
@@ -276,6 +325,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', REPORT_EXAMPLES)
     .action(async (dir: string) => {
       setExit(await reportCommand(dir));
+    });
+
+  program
+    .command('merge')
+    .description("combine the output folders of a sharded campaign (stress --shard K/N) into one run folder")
+    .argument('<DIR...>', 'stress --shard output folders (or earlier merges) of one campaign')
+    .requiredOption('--out <DIR>', 'the merged run folder (summary.json, violations/, index.html)')
+    .option('--json <FILE>', 'also write the merged summary JSON to FILE (- = stdout; the text then goes to stderr)')
+    .option('--quiet', 'print nothing but errors')
+    .addHelpText('after', MERGE_EXAMPLES)
+    .action(async (dirs: string[], f: { out: string; json?: string; quiet?: boolean }) => {
+      setExit(await mergeCommand(dirs, { out: f.out, json: f.json, quiet: f.quiet === true }));
     });
 
   program

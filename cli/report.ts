@@ -10,26 +10,27 @@ import { EXIT_OK, UsageError } from './errors.js';
 /** The replayable documents only: NNNN.trace.json and the others beside them are outputs. */
 const DOC_FILE = /^(\d{4,})\.json$/;
 
-function read(path: string, what: string): string {
+/** A file's text; a UsageError naming `command` and `what` when it cannot be read (report and merge). */
+export function read(path: string, what: string, command = 'report'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`report: ${what}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new UsageError(`${command}: ${what}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
 }
 
-export function readSummary(path: string): SummaryDoc {
+export function readSummary(path: string, command = 'report'): SummaryDoc {
   let v: unknown;
   try {
-    v = JSON.parse(read(path, path));
+    v = JSON.parse(read(path, path, command));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`report: ${path}: is not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+    throw new UsageError(`${command}: ${path}: is not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
   const r = stressSummarySchema.safeParse(v);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new UsageError(`report: ${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new UsageError(`${command}: ${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
   }
   return r.data;
 }

@@ -522,6 +522,8 @@ export interface StressSummary {
   elapsedSeconds: number;
   stepsPerSecond: number;
   schedulesPerSecond: number;
+  /** Worker threads (a merge: every shard's added). Like the three above, how the run went, not what it found. */
+  workers: number;
   profile: ProfileName;
   variants: VariantName[];
   fixes: Array<{ name: string; closes: string; summary: string }>;
@@ -538,6 +540,12 @@ export interface StressSummary {
   strategy: { name: string; pctDepth: number | null; pctBound: { n: number; k: number; d: number; bound: number } | null };
   interrupted: boolean;
   stoppedBy: StopReason;
+  /** The signal that stopped the run (stoppedBy 'interrupt'): exit 130 for SIGINT, 143 for SIGTERM. */
+  signal: 'SIGINT' | 'SIGTERM' | null;
+  /** `--shard K/N`: machine K of N ran the windows w with w mod N = K-1; null for the whole campaign. */
+  shard: { index: number; count: number } | null;
+  /** A `merge` output: which shards (1-based, of `count`) it combines; null for a stress run. */
+  merged: { count: number; shards: number[] } | null;
   outDir: string;
   /** Replay command of the first violation, or null. */
   replay: string | null;

@@ -224,14 +224,19 @@ export function summaryText(s: StressSummary): string {
     runs: 'all requested schedules ran',
     violation: 'stopped at the first violation (--keep-going collects all)',
     time: 'stopped by --time',
-    interrupt: 'INTERRUPTED (Ctrl-C)',
+    interrupt: `INTERRUPTED (${s.signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'})`,
   };
+  const part = s.shard
+    ? `, shard ${s.shard.index}/${s.shard.count}`
+    : s.merged && s.merged.count > 1
+      ? `, merged shards ${s.merged.shards.join(', ')} of ${s.merged.count}`
+      : '';
   push(
-    `iommufd-model ${s.tool.version} stress: seed ${s.seed}, profile ${s.profile}, variants: ${s.variants.length ? s.variants.join(', ') : 'none'}`,
+    `iommufd-model ${s.tool.version} stress: seed ${s.seed}${part}, profile ${s.profile}, variants: ${s.variants.length ? s.variants.join(', ') : 'none'}`,
   );
   push(
     `  ${num(s.runsDone)}/${num(s.runsRequested)} schedules, ${num(s.steps)} steps in ${s.elapsedSeconds.toFixed(1)} s ` +
-      `(${num(s.schedulesPerSecond)} schedules/s, ${num(s.stepsPerSecond)} steps/s); ${stop[s.stoppedBy]}`,
+      `(${num(s.schedulesPerSecond)} schedules/s, ${num(s.stepsPerSecond)} steps/s, ${s.workers} worker${s.workers === 1 ? '' : 's'}); ${stop[s.stoppedBy]}`,
   );
   if (s.fixes.length) {
     push(`  fixes applied (${s.fixes.length}):`);

@@ -17,6 +17,7 @@ import { minimise, type Minimal } from './minimise.js';
 import { ReplayScheduler } from '../schedulers/replay.js';
 import { encodeSchedule } from '../schedulers/encoding.js';
 import { DfsScheduler } from '../schedulers/dfs.js';
+import { DEFAULT_ESTIMATED_STEPS } from '../schedulers/pct.js';
 import type { OpOutcomes } from './outcomes.js';
 
 export const SALT_WORKLOAD = 0x574c;
@@ -77,9 +78,22 @@ export interface StressOptions extends RunOptions {
   keepGoing: boolean;
   workloadEvery: number;
   faults: boolean;
-  /** Called every few hundred schedules; return true to stop early (Ctrl-C, --time). */
-  tick?: (done: number, found: number) => boolean;
+  /**
+   * The schedules to run (not dfs): ascending ranges of whole windows, as the worker pool and
+   * --shard split a campaign (runner/partition.ts). Default: [0, runs).
+   */
+  ranges?: ReadonlyArray<readonly [number, number]>;
+  /** dfs: the workloads to explore, [first, end); `runs` bounds their executions. Default: from 0 on. */
+  workloads?: readonly [number, number];
+  /**
+   * Called every TICK schedules with the schedules done, the violations found and the current
+   * workload; return true to stop early (Ctrl-C, --time, a chunk the pool no longer needs).
+   */
+  tick?: (done: number, found: number, workload: number) => boolean;
 }
+
+/** Schedules between two calls of StressOptions.tick. */
+export const TICK = 256;
 
 /** The minimal counterexample of a violation, with the trace of its replay. */
 export interface FoundMinimal extends Minimal {
@@ -161,19 +175,23 @@ export async function stress(o: StressOptions): Promise<StressResult> {
   let steps = 0;
   let wlIndex = -1;
   let wl: Workload | null = null;
-  let i = 0;
+  let done = 0;
   let interrupted = false;
-  for (; i < o.runs; i++) {
+  let stop = false;
+  for (const [from, to] of o.ranges ?? [[0, o.runs] as const]) for (let i = from; i < to && !stop; i++) {
     const w = Math.floor(i / o.workloadEvery);
     if (w !== wlIndex) {
       wlIndex = w;
       wl = workloadFor(o.seed, w, o.threads, o.faults);
-      sched.resetEstimate?.();
+      // Every window starts from the same prior k, not from what the window before learnt: a
+      // window's schedules then depend on (seed, index) alone, whichever worker runs them.
+      sched.resetEstimate?.(DEFAULT_ESTIMATED_STEPS);
     }
     const ss = scheduleSeed(o.seed, i);
     sched.reseed(ss, i);
     const r = await runner.run(wl!, sched, false, false);
     steps += r.steps;
+    done++;
     if (r.violation) {
       const key = violationKey(r.violation);
       byKind[r.violation.kind] = (byKind[r.violation.kind] ?? 0) + 1;
@@ -198,19 +216,18 @@ export async function stress(o: StressOptions): Promise<StressResult> {
         if (o.minimise) f.minimal = await minimal(o, f);
         found.push(f);
         if (!o.keepGoing) {
-          i++;
+          stop = true;
           break;
         }
       }
     }
     sched.observe?.(r.steps);
-    if ((i & 255) === 255 && o.tick && o.tick(i + 1, found.length)) {
+    if (done % TICK === 0 && o.tick && o.tick(done, found.length, w)) {
       interrupted = true;
-      i++;
-      break;
+      stop = true;
     }
   }
-  return { runs: i, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes() };
+  return { runs: done, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes() };
 }
 
 /**
@@ -231,7 +248,8 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
   let i = 0;
   let interrupted = false;
   let stop = false;
-  for (let w = 0; i < o.runs && !stop; w++) {
+  const [first, end] = o.workloads ?? [0, Infinity];
+  for (let w = first; w < end && i < o.runs && !stop; w++) {
     const wl = workloadFor(o.seed, w, o.threads, o.faults);
     const dfs = new DfsScheduler({ reduction: 'dpor', maxExecutions: Math.min(budget, o.runs - i) });
     cov.workloads++;
@@ -256,7 +274,7 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
         }
       }
       i++;
-      if (!stop && (i & 255) === 0 && o.tick && o.tick(i, found.length)) {
+      if (!stop && i % TICK === 0 && o.tick && o.tick(i, found.length, w)) {
         interrupted = true;
         stop = true;
       }

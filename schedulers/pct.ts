@@ -27,6 +27,8 @@ import { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 
 const INITIAL_SLOTS = 64;
+/** The k before any observation; stress starts every window from it, so no window depends on another. */
+export const DEFAULT_ESTIMATED_STEPS = 200;
 
 export class PctScheduler implements Scheduler {
   readonly name: string;
@@ -52,7 +54,7 @@ export class PctScheduler implements Scheduler {
   /** Ids 0..assigned-1 have a priority. */
   private assigned = 0;
 
-  constructor(seed: number, depth = 3, estimatedSteps = 200) {
+  constructor(seed: number, depth = 3, estimatedSteps = DEFAULT_ESTIMATED_STEPS) {
     if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`pct: depth must be an integer >= 1, got ${depth}`);
     this.depth = depth;
     this.name = `pct(d=${depth})`;

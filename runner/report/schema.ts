@@ -156,6 +156,7 @@ export const stressSummarySchema = meta(
     elapsedSeconds: z.number().min(0),
     stepsPerSecond: z.number().min(0),
     schedulesPerSecond: z.number().min(0),
+    workers: int().min(1),
     profile,
     variants: z.array(variant),
     fixes: z.array(z.object({ name: z.string(), closes: z.string(), summary: z.string() })),
@@ -190,6 +191,9 @@ export const stressSummarySchema = meta(
     }),
     interrupted: z.boolean(),
     stoppedBy: z.enum(['runs', 'violation', 'time', 'interrupt']),
+    signal: z.enum(['SIGINT', 'SIGTERM']).nullable(),
+    shard: z.object({ index: int().min(1), count: int().min(1) }).nullable(),
+    merged: z.object({ count: int().min(1), shards: z.array(int().min(1)) }).nullable(),
     outDir: z.string(),
     replay: z.string().nullable(),
     dfs: z

@@ -1,88 +1,25 @@
 // The compiled command line (node dist/cli/main.js), run as a child process: exit codes, files, replay.
 // `npm test` compiles with tsc first; run `npx tsc -p tsconfig.json` before `npx vitest run tests/cli`.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Bad input is tests/cli/bad-input.test.ts, workers and shards workers.test.ts, signals signals.test.ts.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES } from '../../engine/variants.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-const ENV = { ...process.env };
-delete ENV.IOMMUFD_MODEL_DEBUG;
+import { CLI, ENV, expectUsageError, makeTemp, removeTemp, ROOT, runCli } from './support.js';
 
 let tmp = '';
 
 function cli(args: string[], timeout = 30_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: tmp, encoding: 'utf8', timeout, env: ENV });
-}
-
-function expectUsageError(r: SpawnSyncReturns<string>, match?: RegExp): void {
-  expect(r.status, r.stderr).toBe(2);
-  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  if (match) expect(lines[0]).toMatch(match);
+  return runCli(tmp, args, timeout);
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.json first`);
-  tmp = mkdtempSync(join(tmpdir(), 'iommufd-model-cli-'));
+  tmp = makeTemp('cli');
 });
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
-describe('bad input: one line on stderr, exit 2', () => {
-  it.each([
-    [['stress', '--frobnicate'], /unknown option/],
-    [['stress', '--runs', '0'], /--runs/],
-    [['stress', '--runs', 'abc'], /--runs/],
-    [['stress', '--runs', '1.5'], /--runs/],
-    [['stress', '--threads', '0'], /--threads/],
-    [['stress', '--seed', '4294967296'], /--seed/],
-    [['stress', '--seed', 'x1'], /--seed/],
-    [['stress', '--time', '-3'], /--time/],
-    [['stress', '--profile', 'nope'], /--profile/],
-    [['stress', '--variant', 'nope'], /--variant/],
-    [['stress', '--variant', 'put-under-lock', '--variant', 'nope'], /nope/],
-    [['stress', 'extra-argument'], /too many arguments|excess/i],
-    [['stress', '--scheduler', 'bfs'], /--scheduler/],
-    [['stress', '--scheduler', 'dfs', '--dfs-budget', '0'], /--dfs-budget/],
-    [['stress', '--dfs-budget', '8'], /--dfs-budget applies to --scheduler dfs only/],
-    [['stress', '--scheduler', 'dfs', '--workload-every', '4'], /--workload-every does not apply/],
-    [['stress', '--scheduler', 'dfs', '--pct-depth', '2'], /--pct-depth does not apply/],
-    [['bogus-command'], /unknown command/],
-    [['replay'], /missing required argument/],
-    [['--frobnicate'], /unknown option/],
-  ])('%j', (args, match) => {
-    const r = cli(args as string[]);
-    expectUsageError(r, match);
-    expect(r.stdout).toBe('');
-    expect(existsSync(join(tmp, 'out'))).toBe(false);
-  });
-
-  it('a missing replay file', () => {
-    expectUsageError(cli(['replay', join(tmp, 'no-such.json')]), /no-such\.json: no such file/);
-  });
-
-  it('a malformed replay document', () => {
-    const f = join(tmp, 'broken.json');
-    writeFileSync(f, '{"schemaVersion": 1, "seed": ');
-    expectUsageError(cli(['replay', f]), /broken\.json: is not valid JSON/);
-  });
-
-  it('a replay document of the wrong shape or schema version', () => {
-    const f = join(tmp, 'shape.json');
-    writeFileSync(f, JSON.stringify({ schemaVersion: 2 }));
-    expectUsageError(cli(['replay', f]), /shape\.json: schemaVersion/);
-    writeFileSync(f, JSON.stringify([1, 2]));
-    expectUsageError(cli(['replay', f]), /shape\.json: document must be an object/);
-  });
-});
+afterAll(() => removeTemp(tmp));
 
 describe('help and version', () => {
   it('--version prints the package version', () => {
@@ -92,7 +29,7 @@ describe('help and version', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
-  it.each([[[]], [['stress']], [['replay']], [['variants']]])('%j --help has examples', (args) => {
+  it.each([[[]], [['stress']], [['replay']], [['check']], [['explore']], [['report']], [['merge']], [['variants']]])('%j --help has examples', (args) => {
     const r = cli([...(args as string[]), '--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Examples:/);
@@ -153,22 +90,6 @@ describe('stress', () => {
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.stoppedBy).toBe('time');
     expect(s.runsDone).toBeLessThan(100000000);
-  });
-
-  it('the first Ctrl-C stops the campaign and still writes the summary', async () => {
-    const out = join(tmp, 'sigint');
-    const child = spawn(process.execPath, [CLI, 'stress', '--runs', '100000000', '--no-faults', '--out', out], { cwd: tmp, env: ENV });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const timer = setTimeout(() => child.kill('SIGINT'), 1500);
-    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
-    clearTimeout(timer);
-    expect([0, 1], stderr).toContain(code);
-    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(s.interrupted).toBe(true);
-    expect(s.stoppedBy).toBe('interrupt');
-    expect(s.runsDone).toBeGreaterThan(0);
   });
 });
 

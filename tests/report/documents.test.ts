@@ -21,10 +21,10 @@ import { schemaErrors } from './validate.js';
 const runs = new Map<string, StressOut>();
 /**
  * Reused ids, where the fold and the replay each once described a different object than the
- * label names: the first DEVICE#4 freed before the second is allocated (seed 4), and the first
+ * label names: the first DEVICE#5 freed before the second is allocated (seed 1), and the first
  * DEVICE#1 freed by its remover after the second was allocated (seed 11).
  */
-const REUSED: Record<string, [string, number]> = { 'reused-id-freed': ['replace-unattached', 4], 'reused-id-late-kfree': ['igroup-kref-get', 11] };
+const REUSED: Record<string, [string, number]> = { 'reused-id-freed': ['replace-unattached', 1], 'reused-id-late-kfree': ['igroup-kref-get', 11] };
 /** Every file stress wrote (before `report DIR` rewrote them), by path. */
 const byStress = new Map<string, string>();
 const silent = { write: process.stdout.write.bind(process.stdout) };
