@@ -37,6 +37,8 @@ export interface MemoryRow {
   /** Violations by kind over the campaign: each one ended its run and abandoned its parked threads. */
   byKind: Record<string, number>;
   distinct: number;
+  /** The kept violations (found[]: workload, decisions, trace, ops) as JSON, in bytes: what they weigh, roughly. */
+  keptJsonBytes: number;
   seconds: number;
 }
 
@@ -79,7 +81,8 @@ async function campaign(variant: VariantName, milestones: number[]): Promise<Mem
       return false;
     },
   });
-  return { variant, samples, byKind: r.byKind, distinct: r.found.length, seconds: round(seconds(t0)) };
+  const keptJsonBytes = r.found.reduce((a, f) => a + JSON.stringify(f).length, 0);
+  return { variant, samples, byKind: r.byKind, distinct: r.found.length, keptJsonBytes, seconds: round(seconds(t0)) };
 }
 
 export async function memoryTable(full: boolean): Promise<MemoryRow[]> {
@@ -95,7 +98,7 @@ export async function memoryTable(full: boolean): Promise<MemoryRow[]> {
   console.log(`configuration: ${memoryConfig()}.`);
   console.log('');
   table(
-    ['variant', ...milestones.map((m) => `heap MB @ ${int(m)}`), 'growth', 'distinct violations kept', 'runs ended by a violation (abandoned threads)', 'seconds'],
+    ['variant', ...milestones.map((m) => `heap MB @ ${int(m)}`), 'growth', 'distinct violations kept (KB as JSON at the end)', 'runs ended by a violation (abandoned threads)', 'seconds'],
     `l${'r'.repeat(milestones.length)}llll`,
     rows.map((r) => [
       r.variant,
@@ -107,7 +110,7 @@ export async function memoryTable(full: boolean): Promise<MemoryRow[]> {
         .slice(1)
         .map((s) => `${s.growthPct! >= 0 ? '+' : ''}${s.growthPct}%`)
         .join(', '),
-      r.samples.map((s) => s.distinct).join(' / '),
+      `${r.samples.map((s) => s.distinct).join(' / ')} (${int(r.keptJsonBytes / 1024)} KB)`,
       Object.entries(r.byKind)
         .sort()
         .map(([k, n]) => `${k} ${int(n)}`)
