@@ -243,7 +243,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dfs-budget <N>', 'dfs: executions per workload at most (fewer when its tree is covered)', positiveInt, DEFAULT_DFS_BUDGET)
     .option('--no-minimise', 'keep violations as found (skip shrinking the workload and the schedule)')
     .option('--time <SECONDS>', 'stop after this many seconds of wall-clock time', positiveInt)
-    .option('--workers <N>', 'worker threads (default: the number of cores)', workersValue, availableParallelism())
+    .option('--workers <N>', 'worker threads (the default is the number of cores)', workersValue, availableParallelism())
     .option('--shard <K/N>', 'run part K of N of the campaign (one machine of N; see merge)', shardValue)
     .option('--quiet', 'print nothing but errors (for scripts; with --json FILE or -)')
     .addHelpText('after', STRESS_EXAMPLES)
