@@ -70,8 +70,10 @@ function violationsTable(docs: readonly NumberedDoc[]): string {
 function summaryFacts(s: SummaryDoc): string {
   const b = s.strategy.pctBound;
   const items: Array<[string, string]> = [
-    ['schedules', `${s.runsDone.toLocaleString('en-US')} of ${s.runsRequested.toLocaleString('en-US')} (stopped: ${esc(s.stoppedBy)}${s.interrupted ? ', interrupted' : ''})`],
-    ['steps', `${s.steps.toLocaleString('en-US')} in ${s.elapsedSeconds} s (${s.schedulesPerSecond} schedules/s, ${s.stepsPerSecond} steps/s)`],
+    ['schedules', `${s.runsDone.toLocaleString('en-US')} of ${s.runsRequested.toLocaleString('en-US')} (stopped: ${esc(s.stoppedBy)}${s.interrupted ? `, interrupted${s.signal ? ` by ${s.signal}` : ''}` : ''})`],
+    ['steps', `${s.steps.toLocaleString('en-US')} in ${s.elapsedSeconds} s (${s.schedulesPerSecond} schedules/s, ${s.stepsPerSecond} steps/s, ${s.workers} worker${s.workers === 1 ? '' : 's'})`],
+    ...(s.shard ? [['part', `shard ${s.shard.index} of ${s.shard.count}`] as [string, string]] : []),
+    ...(s.merged ? [['part', `merge of shards ${s.merged.shards.join(', ')} of ${s.merged.count}`] as [string, string]] : []),
     ['scheduler', `${esc(s.strategy.name)}${b ? `; PCT per-run bound 1/(n·k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n}, k≈${b.k}, d=${b.d})` : ''}`],
     [
       'options',
