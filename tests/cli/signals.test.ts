@@ -13,7 +13,10 @@ beforeAll(() => {
 });
 afterAll(() => removeTemp(tmp));
 
-/** Start a campaign far too long to finish, signal it once `ready` matches its stderr or after `delayMs`. */
+/**
+ * Start a campaign far too long to finish and signal it `delayMs` after its output folder
+ * appears (the handlers are installed right after; before, the signal would simply kill it).
+ */
 async function interrupt(name: string, args: string[], signal: NodeJS.Signals, delayMs: number): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const cwd = join(tmp, name);
   mkdirSync(cwd, { recursive: true });
@@ -22,8 +25,12 @@ async function interrupt(name: string, args: string[], signal: NodeJS.Signals, d
   let stdout = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const timer = setTimeout(() => child.kill(signal), delayMs);
+  let timer: NodeJS.Timeout | undefined;
+  const poll = setInterval(() => {
+    if (timer === undefined && existsSync(join(cwd, 'out', 'violations'))) timer = setTimeout(() => child.kill(signal), delayMs);
+  }, 50);
   const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+  clearInterval(poll);
   clearTimeout(timer);
   return { code, stderr, stdout };
 }
@@ -49,7 +56,7 @@ describe.each([
 ] as const)('%s', (signal, code) => {
   it(`a clean campaign: exit ${code}, the summary says ${signal}`, async () => {
     const name = `clean-${signal}`;
-    const r = await interrupt(name, ['--no-faults', '--workers', '2'], signal, 2000);
+    const r = await interrupt(name, ['--no-faults', '--workers', '2'], signal, 1500);
     expect(r.code, r.stderr).toBe(code);
     const s = expectWritten(name, signal);
     expect(s.distinct).toEqual([]);
@@ -60,7 +67,7 @@ describe.each([
 
   it(`with violations found: exit ${code}, every document written`, async () => {
     const name = `violations-${signal}`;
-    const r = await interrupt(name, ['--profile', 'v6.6', '--keep-going', '--no-minimise', '--workers', '2'], signal, 4000);
+    const r = await interrupt(name, ['--profile', 'v6.6', '--keep-going', '--no-minimise', '--workers', '2'], signal, 3000);
     expect(r.code, r.stderr).toBe(code);
     const s = expectWritten(name, signal);
     expect(s.distinct.length).toBeGreaterThan(0);
