@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const mode = full ? 'full' : 'quick';
   const loadBefore = loadavg().map((x) => round(x, 2));
   console.log(`machine: node ${m.node}, nproc ${m.nproc}, ${m.cpu}; every figure below runs on 1 worker (this process).`);
-  console.log(`load average (1, 5, 15 min) at the start: ${loadBefore.join(', ')}${loadBefore[0]! > 0.5 ? ': the machine is busy, wall times and rates are noisy' : ''}.`);
+  console.log(`load average (1, 5, 15 min) at the start: ${loadBefore.join(', ')}${loadBefore[0]! > 0.5 ? ': a loaded machine (other processes running), wall times and rates are noisy' : ': a quiet machine'}.`);
   console.log('');
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
