@@ -347,6 +347,14 @@ async function autoGetDomain(k: Kernel, t: EThread, idev: Idev, ioas: Ioas, pt: 
     r = await putUnderIoasMutex(k, t, r);
     if (!(await objectFinalizeIfReferenced(k, t, h))) {
       h.autoDomain = false;
+      if (k.fixes.autoAbortWaitsDeref) {
+        // Finding F5: the put that left users at 1 may be F3's, a replacer's deref_user that
+        // dropped its reference inside its destroy_rwsem write section and has yet to up_write.
+        // Wait for it (nobody else can reach the unpublished HWPT: a lookup needs its id or
+        // ioas->mutex, which is held).
+        await h.destroyRwsem.downWrite(k, t);
+        await h.destroyRwsem.upWrite(k, t);
+      }
       await objectAbortAndDestroy(k, t, h);
     }
     await ioasMutexUnlock(k, t, ioas);

@@ -47,6 +47,12 @@ export const FIXES: Fix[] = [
     summary:
       'iommufd_device_auto_get_domain aborts its new auto HWPT instead of finalizing it when a concurrent replace already moved the group away (users == 1), so no auto HWPT is left without devices',
   },
+  {
+    name: 'auto-abort-waits-deref',
+    closes: 'F5',
+    summary:
+      'before that abort frees the HWPT, iommufd_device_auto_get_domain takes and releases its destroy_rwsem for write, so a replacer whose deref_user dropped the last other reference (F3\'s correction) has left its write section',
+  },
 ];
 
 /** Findings that are not zoo variants: one boolean per fix, on in the fixed profile. */
@@ -55,11 +61,12 @@ export interface FixFlags {
   detachHwptUnderLock: boolean;
   autoPutUnfinalized: boolean;
   autoHwptOrphan: boolean;
+  autoAbortWaitsDeref: boolean;
 }
 
 export function profileFixes(profile: ProfileName): FixFlags {
   const fixed = profile === 'fixed';
-  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed, autoPutUnfinalized: fixed, autoHwptOrphan: fixed };
+  return { replaceUnresvSameIoas: fixed, detachHwptUnderLock: fixed, autoPutUnfinalized: fixed, autoHwptOrphan: fixed, autoAbortWaitsDeref: fixed };
 }
 
 export function isProfile(s: string): s is ProfileName {

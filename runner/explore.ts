@@ -3,7 +3,7 @@
 // from the start for each execution.
 import { DfsScheduler, type Reduction } from '../schedulers/dfs.js';
 import { violationKey, type Violation } from '../engine/violation.js';
-import type { ProfileName } from '../engine/profiles.js';
+import type { FixFlags, ProfileName } from '../engine/profiles.js';
 import type { VariantName } from '../engine/variants.js';
 import type { Workload } from '../workload/types.js';
 import { Runner, type RunResult } from './run.js';
@@ -16,6 +16,8 @@ export interface ExploreOptions {
   maxExecutions?: number;
   maxSteps: number;
   keepGoing: boolean;
+  /** Fixes of the profile to turn off (or on), as the findings' tests do. */
+  fixes?: Partial<FixFlags>;
   /**
    * Collect every distinct outcome (each thread's op results in program order, and the
    * violation if any). Equivalent interleavings have the same outcome, so a reduction that
@@ -38,7 +40,7 @@ export interface Explored {
 }
 
 export async function explore(wl: Workload, o: ExploreOptions): Promise<Explored> {
-  const runner = new Runner({ profile: o.profile, variants: o.variants, maxSteps: o.maxSteps, atomicity: true });
+  const runner = new Runner({ profile: o.profile, variants: o.variants, maxSteps: o.maxSteps, atomicity: true, ...(o.fixes ? { fixes: o.fixes } : {}) });
   const dfs = new DfsScheduler({
     reduction: o.reduction,
     ...(o.preemptionBound !== undefined ? { preemptionBound: o.preemptionBound } : {}),

@@ -3,6 +3,7 @@
 // lockdep report or other violation on the same schedules.
 import { describe, expect, it } from 'vitest';
 import { Runner, DEFAULT_MAX_STEPS } from '../../runner/run.js';
+import { explore } from '../../runner/explore.js';
 import { RandomScheduler } from '../../schedulers/random.js';
 import { makeStrategy, type StrategyName } from '../../runner/stress.js';
 import { deriveSeed } from '../../schedulers/prng.js';
@@ -224,12 +225,9 @@ describe('Z4: replace by a device that is not attached (fixed by 55c85fa7579d)',
   });
 });
 
-describe('F4: a concurrent replace moves the group off a new auto HWPT before it is finalized', () => {
-  // dev0 and dev1 share a group. T0 replaces the group onto a new auto HWPT of ioas1 (the auto
-  // path drops the igroup lock before finalize); T1 replaces it onto a manual HWPT meanwhile and
-  // puts the new auto HWPT as a manual one (auto_domain is not set yet): it is left without
-  // devices, and nothing will ever destroy it.
-  const wl: Workload = {
+/** F4's and F5's machine: one group of two devices without reserved regions, ioas0 and ioas1. */
+function groupOfTwoTwoIoas(): Pick<Workload, 'topology' | 'setup' | 'faultDen'> {
+  return {
     topology: {
       iommus: [{ enforceCC: false, isolatedMsi: true }],
       groups: [{ iommu: 0, devices: [dev([]), dev([])] }],
@@ -239,6 +237,17 @@ describe('F4: a concurrent replace moves the group off a new auto HWPT before it
       { op: 'ioas_alloc', as: 'ioas0' },
       { op: 'ioas_alloc', as: 'ioas1' },
     ],
+    faultDen: 0,
+  };
+}
+
+describe('F4: a concurrent replace moves the group off a new auto HWPT before it is finalized', () => {
+  // dev0 and dev1 share a group. T0 replaces the group onto a new auto HWPT of ioas1 (the auto
+  // path drops the igroup lock before finalize); T1 replaces it onto a manual HWPT meanwhile and
+  // puts the new auto HWPT as a manual one (auto_domain is not set yet): it is left without
+  // devices, and nothing will ever destroy it.
+  const wl: Workload = {
+    ...groupOfTwoTwoIoas(),
     threads: [
       [
         { op: 'bind', dev: 0 },
@@ -261,5 +270,36 @@ describe('F4: a concurrent replace moves the group off a new auto HWPT before it
     expect([...bad.keys()]).toContain('invariant@I4:auto-hwpt-unused');
     const good = await search(wl, 'fixed', {}, 4000, [], 'pct');
     expect([...good.keys()]).toEqual([]);
+  });
+});
+
+describe('F5: the F4 abort frees the HWPT inside the replacer\'s F3 destroy_rwsem section', () => {
+  // Both group members attached through ioas0 and a manual h0 on ioas0. T0 replaces the group
+  // onto a new auto HWPT of ioas1; T1 replaces it onto h0 and gets the new auto HWPT back after
+  // auto_domain was set, so its put is a deref_user: down_write, the F3 drop of its reference
+  // (the HWPT is still unpublished), up_write. If T0 sees users == 1 in between and aborts (F4),
+  // the up_write touches freed memory. Our own correction's bug, not the kernel's.
+  const base = groupOfTwoTwoIoas();
+  const wl: Workload = {
+    topology: base.topology,
+    setup: [
+      ...base.setup,
+      { op: 'bind', dev: 0 },
+      { op: 'attach', dev: 0, pt: 'ioas0' },
+      { op: 'bind', dev: 1 },
+      { op: 'attach', dev: 1, pt: 'ioas0' },
+      { op: 'hwpt_alloc', dev: 'dev1.idev', pt: 'ioas0', flags: 0, as: 'h0' },
+    ],
+    threads: [[{ op: 'replace', dev: 0, pt: 'ioas1' }], [{ op: 'replace', dev: 1, pt: 'h0' }]],
+    faultDen: 0,
+  };
+
+  it('is a use-after-free at up_write without the wait, and every interleaving is clean with it', async () => {
+    const base = { profile: 'fixed' as const, variants: [], reduction: 'dpor' as const, maxSteps: DEFAULT_MAX_STEPS, keepGoing: true };
+    const bad = await explore(wl, { ...base, fixes: { autoAbortWaitsDeref: false } });
+    expect(bad.found.map((f) => `${f.violation.kind}@${f.violation.location}`)).toEqual(['use-after-free@up_write']);
+    const good = await explore(wl, base);
+    expect(good.complete).toBe(true);
+    expect(good.found).toEqual([]);
   });
 });
