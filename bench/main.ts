@@ -7,11 +7,12 @@
 //                  (fc-adapter.ts says how), side by side with ours
 //   explore.ts     the exhaustive explorer on docs/workloads/*.json, per reduction
 //   memory.ts      heap used along a long stress campaign whose runs deadlock
+//   workers.ts     the CLI's stress campaign on 1, 2, ... pool workers (schedules/s, speed-up)
 //
 // `npm run bench` is the quick mode (a few minutes on 2 cores); `npm run bench -- --full` runs the
 // whole matrix. Both write bench/results.json; quick mode also puts its printed tables in
 // bench/README.md, between the markers. `--only a,b` runs some sections (throughput, detection,
-// peer, explore, memory) and writes bench/results.partial.json instead, and no README.
+// peer, explore, memory, workers) and writes bench/results.partial.json instead, and no README.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { DETECTION_BUDGET, DETECTION_CONFIG, detectionTable, type DetectionRow }
 import { PEER_VARIANTS, peerRows, printSideBySide, type PeerRow } from './peer.js';
 import { EXPLORE_CONFIG, exploreTable, type ExploreRow } from './explore.js';
 import { memoryConfig, memoryTable, type MemoryRow } from './memory.js';
+import { WORKERS_CONFIG, workersTable, type WorkersRow } from './workers.js';
 import { int, round, seconds, seedRange } from './util.js';
 
 const args = process.argv.slice(2);
@@ -28,7 +30,7 @@ const full = args.includes('--full');
 const onlyArg = args.indexOf('--only');
 const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',')) : null;
 const on = (s: string) => only === null || only.has(s);
-const SECTIONS = ['throughput', 'detection', 'peer', 'explore', 'memory'];
+const SECTIONS = ['throughput', 'detection', 'peer', 'explore', 'memory', 'workers'];
 for (const s of only ?? []) {
   if (!SECTIONS.includes(s)) {
     console.error(`bench: unknown section '${s}' in --only (sections: ${SECTIONS.join(', ')})`);
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
   const m = machine();
   const mode = full ? 'full' : 'quick';
   const loadBefore = loadavg().map((x) => round(x, 2));
-  console.log(`machine: node ${m.node}, nproc ${m.nproc}, ${m.cpu}; every figure below runs on 1 worker (this process).`);
+  console.log(`machine: node ${m.node}, nproc ${m.nproc}, ${m.cpu}; every figure below runs on 1 worker (this process) but the worker-pool table's.`);
   console.log(`load average (1, 5, 15 min) at the start: ${loadBefore.join(', ')}${loadBefore[0]! > 0.5 ? ': a loaded machine (other processes running), wall times and rates are noisy' : ': a quiet machine'}.`);
   console.log('');
   const timings: Record<string, number> = {};
@@ -119,6 +121,8 @@ async function main(): Promise<void> {
   if (on('explore')) explore = await timed('explore', () => exploreTable(full));
   let memory: MemoryRow[] | null = null;
   if (on('memory')) memory = await timed('memory', () => memoryTable(full));
+  let workers: WorkersRow[] | null = null;
+  if (on('workers')) workers = await timed('workers', async () => workersTable(full));
 
   const total = round(seconds(t0), 1);
   const loadAfter = loadavg().map((x) => round(x, 2));
@@ -148,6 +152,8 @@ async function main(): Promise<void> {
     explore,
     memoryConfig: memory ? memoryConfig() : null,
     memory,
+    workersConfig: workers ? WORKERS_CONFIG : null,
+    workersRows: workers,
     seconds: { total, ...timings },
   };
   writeFileSync(only === null ? 'bench/results.json' : 'bench/results.partial.json', JSON.stringify(out, null, 2) + '\n');
