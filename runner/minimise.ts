@@ -1,14 +1,18 @@
 // Minimal counterexamples. First the workload shrinks with fast-check's own shrinking (fewer
 // threads, fewer and simpler operations, a smaller topology): a candidate is kept when the
 // same violation kind recurs, under the original schedule projected onto it or one of a
-// bounded number of fresh schedules. Then the schedule shrinks: delta debugging over its
-// preemptions (a pick of another thread while the previous one could still run), each
-// attempt re-run and kept when the same violation (kind and location) recurs.
+// bounded number of fresh schedules. fast-check keeps the generator's bounds, so whole threads
+// and then single operations are removed next, each candidate tried first with the best
+// schedule minus the decisions the removed thread or op took (project()). Then the schedule
+// shrinks: delta debugging over its preemptions (a pick of another thread while the previous
+// one could still run), each attempt re-run and kept when the same violation (kind and
+// location) recurs.
 import fc from 'fast-check';
 import { deriveSeed, Prng } from '../schedulers/prng.js';
 import { RandomScheduler } from '../schedulers/random.js';
 import { PctScheduler } from '../schedulers/pct.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
+import type { EThread } from '../schedulers/runtime.js';
 import { ReplayDivergence } from '../schedulers/replay.js';
 import type { Violation } from '../engine/violation.js';
 import { workloadArb, type GenOptions } from '../workload/generate.js';
@@ -102,6 +106,62 @@ function same(a: Violation | null, b: Violation): boolean {
   return a !== null && a.kind === b.kind && a.location === b.location;
 }
 
+/** The thread (by name) and its op index that a decision of a run served. */
+export interface Tag {
+  name: string;
+  op: number;
+}
+
+/** Runs a scheduler unchanged and tags each decision with the thread and op it served. */
+class TaggingScheduler implements Scheduler {
+  readonly name = 'tagging';
+  readonly tags: Tag[] = [];
+  constructor(
+    private readonly inner: Scheduler,
+    private readonly threads: readonly EThread[],
+    private readonly current: () => number,
+  ) {}
+  newExecution(): boolean {
+    return this.inner.newExecution();
+  }
+  nextThread(enabled: Int32Array, n: number, current: number): number {
+    const pick = this.inner.nextThread(enabled, n, current);
+    const t = this.threads[pick]!;
+    this.tags.push({ name: t.name, op: t.opIndex });
+    return pick;
+  }
+  draw(bound: number): number {
+    const t = this.threads[this.current()];
+    this.tags.push({ name: t?.name ?? '', op: t?.opIndex ?? -1 });
+    return this.inner.draw(bound);
+  }
+}
+
+/** A removal from a workload: a whole thread (op < 0), or op `op` of thread `thread` (-1: setup). */
+export interface Removal {
+  thread: number;
+  op: number;
+}
+
+/**
+ * The schedule of a run projected onto the workload without `rm`: the decisions the removed
+ * thread or op took are dropped, and the threads after a removed one move down an id. (A step
+ * belongs to the op its thread was in when it was picked: the step that ends one op and starts
+ * the next counts for the first, which is close enough for a candidate that is re-run anyway.)
+ */
+export function project(decisions: readonly number[], tags: readonly Tag[], rm: Removal): number[] {
+  const name = rm.thread < 0 ? 'setup' : `T${rm.thread}`;
+  const out: number[] = [];
+  for (let i = 0; i < decisions.length; i++) {
+    const d = decisions[i]!;
+    const tag = tags[i];
+    if (tag && tag.name === name && (rm.op < 0 || tag.op === rm.op)) continue;
+    if (rm.op < 0 && d >= 0 && tag && tag.name.startsWith('T') && Number(tag.name.slice(1)) > rm.thread) out.push(d - 1);
+    else out.push(d);
+  }
+  return out;
+}
+
 export async function minimise(
   runner: Runner,
   original: { workload: Workload; decisions: number[]; violation: Violation },
@@ -164,9 +224,10 @@ export async function minimise(
    * longer schedule nor more preemptions than the best so far (a fresh schedule on a smaller
    * workload often preempts more, and the schedule phase cannot always take that back).
    */
-  async function consider(wl: Workload, salt: number, nFresh: number, budget: number): Promise<boolean> {
+  async function consider(wl: Workload, salt: number, nFresh: number, budget: number, projected?: number[]): Promise<boolean> {
     const bp = split(best.decisions);
-    const tries: Scheduler[] = [new LenientScheduler(bp.picks, bp.draws, new Set())];
+    const first = projected ? split(projected) : bp;
+    const tries: Scheduler[] = [new LenientScheduler(first.picks, first.draws, new Set())];
     const prng = new Prng(deriveSeed(o.workloadSeed, salt, 0x4d494e));
     for (let i = 0; i < nFresh; i++) {
       tries.push(i % 2 === 0 ? new RandomScheduler(prng.nextU32()) : new PctScheduler(prng.nextU32(), 3, Math.max(1, bp.picks.length)));
@@ -203,14 +264,26 @@ export async function minimise(
       : { ...wl, threads: wl.threads.map((ops, t) => (t === th ? ops.filter((_, j) => j !== i) : ops)) };
   // Fewer fresh schedules per candidate than phase 1: there are many more candidates.
   const opFresh = Math.min(fresh, 8);
+  // The best schedule's decisions, tagged with the thread and op each served (one more run,
+  // repeated only when the best changes), so a candidate gets the schedule without its part.
+  let tagged: { of: number[]; tags: Tag[] } | null = null;
+  const tryWithout = async (wl: Workload, rm: Removal): Promise<void> => {
+    if (tagged?.of !== best.decisions) {
+      const sp = split(best.decisions);
+      const tagger = new TaggingScheduler(new LenientScheduler(sp.picks, sp.draws, new Set()), runner.rt.threads, () => runner.rt.currentThread);
+      await attempt(best.workload, tagger);
+      tagged = { of: best.decisions, tags: tagger.tags };
+    }
+    await consider(wl, salt++, opFresh, opBudget, project(best.decisions, tagged.tags, rm));
+  };
   for (let th = best.workload.threads.length - 1; th >= 0 && best.workload.threads.length > 1 && runs < opBudget; th--) {
-    await consider({ ...best.workload, threads: best.workload.threads.filter((_, t) => t !== th) }, salt++, opFresh, opBudget);
+    await tryWithout({ ...best.workload, threads: best.workload.threads.filter((_, t) => t !== th) }, { thread: th, op: -1 });
   }
   for (let th = best.workload.threads.length - 1; th >= -1 && runs < opBudget; th--) {
     const len = () => (th < 0 ? best.workload.setup.length : best.workload.threads[th]!.length);
     for (let i = len() - 1; i >= 0 && runs < opBudget; i--) {
       if (th >= 0 && len() === 1) break;
-      await consider(without(best.workload, th, i), salt++, opFresh, opBudget);
+      await tryWithout(without(best.workload, th, i), { thread: th, op: i });
     }
   }
 

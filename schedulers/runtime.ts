@@ -20,6 +20,8 @@ export class EThread {
   done = false;
   /** Operation in progress, for reports. */
   op = '';
+  /** Index of that operation in the thread's list (the minimiser projects schedules with it). */
+  opIndex = 0;
   /** Steps this thread has executed. */
   steps = 0;
   constructor(

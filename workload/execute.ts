@@ -49,7 +49,10 @@ export class Session {
 const ATOMIC_OPS = new Set(['attach', 'replace', 'hwpt_alloc', 'bind']);
 
 export async function runOps(s: Session, t: EThread, ops: readonly Op[]): Promise<void> {
-  for (const op of ops) await runOp(s, t, op);
+  for (let i = 0; i < ops.length; i++) {
+    t.opIndex = i;
+    await runOp(s, t, ops[i]!);
+  }
 }
 
 export async function runOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipped'> {
