@@ -1,6 +1,6 @@
 // `explore FILE`: every interleaving (and fault outcome) of one workload, up to Mazurkiewicz
 // equivalence with a reduction; the result says exactly what was covered.
-import { readFileSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkReduction, explore, type CheckedReduction } from '../runner/explore.js';
 import { Runner } from '../runner/run.js';
@@ -11,7 +11,8 @@ import type { VariantName } from '../engine/variants.js';
 import type { Workload } from '../workload/types.js';
 import { buildDoc, DocError, formatJson, parseDoc, parseWorkload, writeFileAtomic, type DocOptions } from '../runner/doc.js';
 import { reportOf, violationText } from '../runner/report.js';
-import { VIOLATION_FILE, writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
+import { writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
+import { prepareOut } from './run-folder.js';
 import { EXIT_OK, EXIT_VIOLATION, UsageError } from './errors.js';
 
 export interface ExploreCliOptions {
@@ -60,6 +61,8 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
   }
   const wl = readWorkload(file);
   if (o.checkReduction) return checkReductionCommand(wl, { ...o, reduction: o.reduction as CheckedReduction });
+  // Refused before the exploration, not after it: a bad --out is bad input (exit 2).
+  const dir = prepareOut(o.out);
   const r = await explore(wl, {
     profile: o.profile,
     variants: o.variant,
@@ -69,9 +72,6 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
     maxSteps: o.maxSteps,
     keepGoing: o.keepGoing,
   });
-  const dir = join(o.out, 'violations');
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (VIOLATION_FILE.test(f)) unlinkSync(join(dir, f));
   const options: DocOptions = {
     runs: r.executions,
     threads: wl.threads.length,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// iommufd-model command line: stress (random-schedule campaign), replay (a violation document),
+// iommufd-model command line: stress (a campaign of scheduled runs), replay (a violation document),
 // check, explore, report (rebuild a run's HTML), variants.
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
@@ -18,13 +18,11 @@ import { exploreCommand } from './explore.js';
 import { reportCommand } from './report.js';
 import { mergeCommand } from './merge.js';
 import { parseShard, type Shard } from '../runner/partition.js';
-
-/** Upper bound for --threads: the generator's workloads are meant for a handful of threads. */
-const MAX_THREADS = 64;
+import { MAX_WORKLOAD_THREADS } from '../workload/types.js';
 
 function threadsValue(value: string): number {
   const n = positiveInt(value);
-  if (n > MAX_THREADS) throw new InvalidArgumentError(`Expected an integer from 1 to ${MAX_THREADS}.`);
+  if (n > MAX_WORKLOAD_THREADS) throw new InvalidArgumentError(`Expected an integer from 1 to ${MAX_WORKLOAD_THREADS}.`);
   return n;
 }
 
@@ -112,12 +110,13 @@ message names the file, the scenario and the step).
 Examples:
   $ npm run cli -- check tests/conformance/*.json
   $ npm run cli -- check my-regression.yaml --profile v6.6
-  $ npm run cli -- check tests/conformance/hwpt_alloc.json --json -
+  $ npm run cli -- check tests/conformance/derived-hwpt-alloc.json --json -
 
 ${EXIT_CODES}`;
 
 const STRESS_EXAMPLES = `
-Schedule i runs workload floor(i / workload-every) under a random scheduler seeded from (seed, i) alone.
+Schedule i runs workload floor(i / workload-every) under --scheduler (default PCT) seeded from
+(seed, i); PCT also uses the longest run seen earlier in the window, so windows re-run whole.
 With --scheduler dfs, workload k is explored exhaustively with DPOR instead, up to --dfs-budget
 executions (each counts as a schedule), then workload k+1; the summary says how many workloads
 were covered completely (every Mazurkiewicz trace) and how many were cut at the budget.
@@ -193,7 +192,9 @@ function checkStrategyFlags(scheduler: StressStrategyName, cmd: Command): void {
   const dfs = scheduler === 'dfs';
   if (!dfs && given('dfsBudget')) throw new UsageError(`--dfs-budget applies to --scheduler dfs only (not ${scheduler})`);
   if (dfs && given('workloadEvery')) throw new UsageError('--workload-every does not apply to --scheduler dfs (use --dfs-budget)');
-  if (dfs && given('pctDepth')) throw new UsageError('--pct-depth does not apply to --scheduler dfs');
+  if (scheduler !== 'pct' && given('pctDepth')) {
+    throw new UsageError(`--pct-depth applies to --scheduler pct only (not ${scheduler}${scheduler === 'portfolio' ? ', whose PCT members run d = 2, 3 and 4' : ''})`);
+  }
   // A dfs execution's index counts the executions of every workload before it, which one machine cannot know of another's.
   if (dfs && given('shard')) throw new UsageError('--shard does not apply to --scheduler dfs (its schedule indices depend on every earlier workload)');
 }
@@ -226,10 +227,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('stress')
-    .description('run a random-schedule stress campaign and record every violation found')
+    .description('run a stress campaign (many workloads, many schedules each) and record every violation found')
     .option('--seed <S>', 'campaign seed, an integer from 0 to 2^32-1', seedValue, DEFAULT_SEED)
     .option('--runs <N>', 'number of schedules to run', positiveInt, DEFAULT_RUNS)
-    .option('--threads <T>', `threads per workload (default: the generator picks 2-4)`, threadsValue)
+    .option('--threads <T>', `threads per workload, 1-${MAX_WORKLOAD_THREADS} (default: the generator picks 2-4)`, threadsValue)
     .option('--profile <P>', `kernel profile: ${PROFILES.join(' or ')}`, profileValue, 'fixed' as ProfileName)
     .option('--variant <NAME>', 'add a bug-zoo variant (repeatable; see the variants command)', collectVariant, [] as VariantName[])
     .option('--out <DIR>', 'output folder for summary.json and violations/', DEFAULT_OUT)
@@ -355,6 +356,10 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  // Without a command commander prints the whole help: bad input gets one line.
+  if (argv.length <= 2) {
+    throw new UsageError(`missing command: one of ${program.commands.map((c) => c.name()).join(', ')} (see --help)`);
+  }
   await program.parseAsync(argv);
   return code;
 }

@@ -8,11 +8,12 @@ import { reportOf, violationText } from '../runner/report.js';
 import { VIOLATION_FILE, writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
 import { UsageError } from './errors.js';
 
-/** `--json FILE`: refused before the run when FILE's folder does not exist. */
+/** `--json FILE`: refused before the run when FILE's folder does not exist or FILE is a folder. */
 export function checkJsonTarget(json: string | undefined): void {
   if (json === undefined || json === '-') return;
   const parent = dirname(resolve(json));
   if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UsageError(`--json ${json}: no directory ${parent}`);
+  if (existsSync(json) && statSync(json).isDirectory()) throw new UsageError(`--json ${json}: is a directory`);
 }
 
 /** Create DIR/violations and remove the documents, reports and summary of an earlier run. */

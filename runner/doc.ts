@@ -11,7 +11,7 @@ import { STRATEGIES, type StrategyName } from './stress.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
 import type { RegionType, Topology } from '../engine/topology.js';
-import type { Workload } from '../workload/types.js';
+import { MAX_WORKLOAD_THREADS, type Workload } from '../workload/types.js';
 import type { OpRecord } from '../workload/execute.js';
 import type { DfsCoverage, Found } from './stress.js';
 import type { OpOutcomes } from './outcomes.js';
@@ -373,6 +373,7 @@ function checkWorkload(v: unknown, p: string): void {
   arr(w.setup, `${p}.setup`).forEach((o, i) => checkOp(o, `${p}.setup[${i}]`, nDevices));
   const threads = arr(w.threads, `${p}.threads`);
   if (threads.length === 0) bad(`${p}.threads`, 'must not be empty');
+  if (threads.length > MAX_WORKLOAD_THREADS) bad(`${p}.threads`, `has ${threads.length} threads; at most ${MAX_WORKLOAD_THREADS} are supported`);
   threads.forEach((t, i) => arr(t, `${p}.threads[${i}]`).forEach((o, j) => checkOp(o, `${p}.threads[${i}][${j}]`, nDevices)));
   int(w.faultDen, `${p}.faultDen`, 0);
   if (w.faultPoints !== undefined) {
@@ -424,7 +425,7 @@ export function validateDoc(v: unknown): ViolationDoc {
   int(d.scheduleSeed, 'scheduleSeed', 0, 0xffffffff);
   const o = obj(d.options, 'options');
   int(o.runs, 'options.runs', 1);
-  if (o.threads !== null) int(o.threads, 'options.threads', 1);
+  if (o.threads !== null) int(o.threads, 'options.threads', 1, MAX_WORKLOAD_THREADS);
   const profile = checkProfile(o.profile, 'options.profile');
   const variants = checkVariants(o.variants, 'options.variants');
   int(o.workloadEvery, 'options.workloadEvery', 1);

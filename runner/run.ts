@@ -13,7 +13,7 @@ import { ctxPut } from '../engine/object-table.js';
 import { checkClosed, checkQuiescent, defaultHooks } from '../properties/registry.js';
 import { Coverage, DEVICE, HWPT } from '../models/index.js';
 import { releaseDevices, runOps, Session, type OpRecord } from '../workload/execute.js';
-import type { Workload } from '../workload/types.js';
+import { MAX_WORKLOAD_THREADS, type Workload } from '../workload/types.js';
 import { OutcomeCounter } from './outcomes.js';
 
 export interface RunOptions {
@@ -59,7 +59,7 @@ export class Runner {
 
   constructor(readonly opts: RunOptions) {
     this.rt = new Runtime({ name: 'none', newExecution: () => true, nextThread: () => 0, draw: () => 0 }, opts.maxSteps);
-    this.lockdep = new Lockdep(this.classes, 8);
+    this.lockdep = new Lockdep(this.classes, MAX_WORKLOAD_THREADS);
     // Z6 is a lockdep configuration: one class for every destroy_rwsem.
     this.cls = internClasses(this.classes, opts.singleRwsemClass || opts.variants.includes('single-rwsem-class'));
     this.flags = profileFlags(opts.profile, opts.variants);

@@ -31,6 +31,13 @@ export interface Workload {
   faultPoints?: string[];
 }
 
+/**
+ * Most concurrent threads a workload may have. The runner's lockdep keeps a held-lock stack per
+ * thread and destroy_rwsem bounds its simultaneous read holds (engine/locks/rwsem.ts), both sized
+ * for this; the generator's workloads use 2-4.
+ */
+export const MAX_WORKLOAD_THREADS = 8;
+
 /** The native kAPI operations on topology devices; each device belongs to one thread. */
 export const DEVICE_OPS: ReadonlySet<OpName> = new Set(['bind', 'attach', 'replace', 'detach', 'unbind']);
 

@@ -35,7 +35,10 @@ describe('flags: one line on stderr, exit 2, nothing written', () => {
     [['stress', '--scheduler', 'dfs', '--dfs-budget', '0'], /--dfs-budget/],
     [['stress', '--dfs-budget', '8'], /--dfs-budget applies to --scheduler dfs only/],
     [['stress', '--scheduler', 'dfs', '--workload-every', '4'], /--workload-every does not apply/],
-    [['stress', '--scheduler', 'dfs', '--pct-depth', '2'], /--pct-depth does not apply/],
+    [['stress', '--scheduler', 'dfs', '--pct-depth', '2'], /--pct-depth applies to --scheduler pct only \(not dfs\)/],
+    [['stress', '--scheduler', 'random', '--pct-depth', '2'], /--pct-depth applies to --scheduler pct only \(not random\)/],
+    [['stress', '--scheduler', 'portfolio', '--pct-depth', '2'], /not portfolio, whose PCT members/],
+    [['stress', '--threads', '9'], /--threads.*from 1 to 8/],
     [['stress', '--workers', '0'], /--workers/],
     [['stress', '--workers', 'abc'], /--workers/],
     [['stress', '--workers', '-2'], /--workers/],
@@ -55,6 +58,7 @@ describe('flags: one line on stderr, exit 2, nothing written', () => {
     [['merge', 'some-dir'], /--out/],
     [['report'], /missing required argument/],
     [['--frobnicate'], /unknown option/],
+    [[], /missing command: one of stress, /],
   ])('%j', (args, match) => {
     const r = cli(args as string[]);
     expectUsageError(r, match);
@@ -68,6 +72,19 @@ describe('files and folders: one line on stderr, exit 2', () => {
     writeFileSync(join(tmp, 'a-file'), 'x');
     expectUsageError(cli(['stress', '--runs', '8', '--out', 'a-file']), /--out a-file: cannot use/);
     expectUsageError(cli(['stress', '--runs', '8', '--out', 'j', '--json', 'no/such/dir/s.json']), /--json no\/such\/dir\/s\.json: no directory/);
+    // Refused before the campaign: nothing is written to --out.
+    mkdirSync(join(tmp, 'a-dir'));
+    expectUsageError(cli(['stress', '--runs', '8', '--out', 'j2', '--json', 'a-dir']), /--json a-dir: is a directory/);
+    expect(existsSync(join(tmp, 'j2'))).toBe(false);
+  });
+
+  it('explore --out that is a file; a workload with more threads than supported', () => {
+    const wl = JSON.parse(readFileSync(join(ROOT, 'docs/workloads/replace-vs-destroy.json'), 'utf8')) as { threads: unknown[] };
+    writeFileSync(join(tmp, 'wl.json'), JSON.stringify(wl));
+    expectUsageError(cli(['explore', 'wl.json', '--out', 'a-file']), /--out a-file: cannot use/);
+    writeFileSync(join(tmp, 'wl9.json'), JSON.stringify({ ...wl, threads: Array.from({ length: 9 }, () => wl.threads[0]) }));
+    expectUsageError(cli(['explore', 'wl9.json', '--out', 'e9']), /workload\.threads has 9 threads; at most 8 are supported/);
+    expect(existsSync(join(tmp, 'e9'))).toBe(false);
   });
 
   it('replay: missing, not JSON, the wrong shape or schema version, a folder', () => {
