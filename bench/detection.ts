@@ -1,7 +1,7 @@
 // Schedules to first detection per injected bug (variant) and stress strategy, over 20 seeds.
 import { DEFAULT_MAX_STEPS } from '../runner/run.js';
 import { DEFAULT_DFS_BUDGET, DEFAULT_WORKLOAD_EVERY, stress, type StressOptions, type StressStrategyName } from '../runner/stress.js';
-import { VARIANTS, type VariantName } from '../engine/variants.js';
+import { expectedDetection, VARIANTS, type VariantName } from '../engine/variants.js';
 import { detectionStats, int, table, type DetectionStats, type SeedOutcome } from './util.js';
 
 /** The detection matrix's budget (tests/matrix/variants.test.ts): schedules per seed. */
@@ -65,7 +65,7 @@ async function cell(variant: VariantName, st: Strategy, seeds: number[]): Promis
     const r = await stress(campaignOptions(seed, variant, st, DETECTION_BUDGET, false));
     const f = r.found[0];
     per.push({ found: f ? f.index + 1 : null, schedules: r.runs, seconds: (performance.now() - t0) / 1000 });
-    if (f && kindOk(variant, f.violation.kind)) kindAsSpecified++;
+    if (f && expectedDetection(variant, f.violation)) kindAsSpecified++;
     if (r.dfs) {
       dfsWorkloads += r.dfs.workloads;
       dfsComplete += r.dfs.complete;
@@ -97,10 +97,6 @@ export function detectionCells(r: DetectionRow): Array<string | null> {
   ];
 }
 
-/** The violation kind is one the spec names for the variant (what the detection matrix test requires). */
-export function kindOk(v: VariantName, kind: string): boolean {
-  return (VARIANTS[v].kinds as readonly string[]).includes(kind);
-}
 
 /**
  * Schedules to first detection over `seeds` for each variant and strategy; `dfsFor` lists the

@@ -4,11 +4,11 @@
 import fc from 'fast-check';
 import { Runner, DEFAULT_MAX_STEPS } from '../runner/run.js';
 import { DEFAULT_WORKLOAD_EVERY, workloadFor } from '../runner/stress.js';
-import type { VariantName } from '../engine/variants.js';
+import { expectedDetection, type VariantName } from '../engine/variants.js';
 import { violationKey } from '../engine/violation.js';
 import type { Workload } from '../workload/types.js';
 import { FcSchedulerAdapter } from './fc-adapter.js';
-import { DETECTION_BUDGET, DETECTION_CONFIG, detectionCells, kindOk, zoo, type DetectionRow } from './detection.js';
+import { DETECTION_BUDGET, DETECTION_CONFIG, detectionCells, zoo, type DetectionRow } from './detection.js';
 import { detectionStats, int, round, table, type SeedOutcome } from './util.js';
 
 /** Z1, Z2, Z5: the variants the peer is measured on. */
@@ -27,12 +27,13 @@ export interface PeerRow extends DetectionRow {
  * by the two fc.scheduler() instances fast-check generates for that run. endOnFailure: the first
  * failing run ends the check (no shrinking), so the number of runs is the schedules to detection.
  */
-async function fcSeed(variant: VariantName, seed: number, adapter: FcSchedulerAdapter): Promise<{ schedules: number; seconds: number; violation: string | null }> {
+async function fcSeed(variant: VariantName, seed: number, adapter: FcSchedulerAdapter): Promise<{ schedules: number; seconds: number; violation: string | null; expected: boolean }> {
   const runner = new Runner({ profile: 'fixed', variants: [variant], maxSteps: DEFAULT_MAX_STEPS, atomicity: true });
   let i = 0;
   let wlIndex = -1;
   let wl: Workload | null = null;
   let violation: string | null = null;
+  let expected = false;
   const property = fc.asyncProperty(fc.scheduler(), fc.scheduler(), async (threads, draws) => {
     const w = Math.floor(i / DEFAULT_WORKLOAD_EVERY);
     if (w !== wlIndex) {
@@ -44,6 +45,7 @@ async function fcSeed(variant: VariantName, seed: number, adapter: FcSchedulerAd
     const r = await runner.run(wl!, adapter, false, false);
     if (r.violation) {
       violation = violationKey(r.violation);
+      expected = expectedDetection(variant, r.violation);
       return false;
     }
     return true;
@@ -52,7 +54,7 @@ async function fcSeed(variant: VariantName, seed: number, adapter: FcSchedulerAd
   const details = await fc.check(property, { seed, numRuns: DETECTION_BUDGET, endOnFailure: true });
   const seconds = (performance.now() - t0) / 1000;
   if (details.failed && violation === null) throw new Error(`fc peer: seed ${seed} failed without a violation: ${String(details.errorInstance)}`);
-  return { schedules: i, seconds, violation: details.failed ? violation : null };
+  return { schedules: i, seconds, violation: details.failed ? violation : null, expected };
 }
 
 export async function peerRows(variants: readonly VariantName[], seeds: number[]): Promise<PeerRow[]> {
@@ -67,7 +69,7 @@ export async function peerRows(variants: readonly VariantName[], seeds: number[]
       per.push({ found: r.violation !== null ? r.schedules : null, schedules: r.schedules, seconds: r.seconds });
       if (r.violation !== null) {
         firstViolations.push(r.violation);
-        if (kindOk(variant, r.violation.split('@')[0]!)) kindAsSpecified++;
+        if (r.expected) kindAsSpecified++;
       }
     }
     rows.push({
