@@ -13,6 +13,8 @@ import { buildDoc, DocError, formatJson, parseDoc, parseWorkload, writeFileAtomi
 import { reportOf, violationText } from '../runner/report.js';
 import { writeIndex, writeViolationReports, type NumberedDoc } from '../runner/report/write.js';
 import { prepareOut } from './run-folder.js';
+import { loadScenarios, ScenarioError, type Scenario } from '../runner/scenario.js';
+import { scenarioWorkload } from '../runner/scenario-workload.js';
 import { EXIT_OK, EXIT_VIOLATION, UsageError } from './errors.js';
 
 export interface ExploreCliOptions {
@@ -26,10 +28,46 @@ export interface ExploreCliOptions {
   out: string;
   /** Compare the reduction's outcomes with the full tree's instead of looking for violations. */
   checkReduction?: boolean;
+  /** The scenario to explore when the file is a scenario file holding several. */
+  scenario?: string;
 }
 
-/** A workload JSON file, or a violation document (its minimal workload when it has one). */
-function readWorkload(file: string): Workload {
+/** A scenario file rather than a workload or a document: YAML, or a JSON object with steps or scenarios. */
+function isScenarioFile(file: string, v: unknown): boolean {
+  if (/\.ya?ml$/i.test(file)) return true;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && ('steps' in v || 'scenarios' in v);
+}
+
+function readScenario(file: string, wanted: string | undefined): { workload: Workload; note: string } {
+  let all: Scenario[];
+  try {
+    all = loadScenarios(file);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(`explore: ${e.message}`);
+    throw e;
+  }
+  const names = all.map((s) => s.name);
+  let sc: Scenario | undefined;
+  if (wanted !== undefined) {
+    sc = all.find((s) => s.name === wanted);
+    if (!sc) throw new UsageError(`explore: ${file}: no scenario named ${JSON.stringify(wanted)} (it has ${names.map((n) => JSON.stringify(n)).join(', ')})`);
+  } else if (all.length === 1) {
+    sc = all[0]!;
+  } else {
+    throw new UsageError(`explore: ${file} holds ${all.length} scenarios: pick one with --scenario NAME (${names.slice(0, 5).map((n) => JSON.stringify(n)).join(', ')}${names.length > 5 ? ', ...' : ''})`);
+  }
+  const w = scenarioWorkload(sc);
+  const parts = [`scenario ${JSON.stringify(sc.name)}: ${w.workload.threads[0]!.length} steps on one thread; failure points explored: ${w.faultPoints.join(', ')}`];
+  for (const d of w.dropped) parts.push(`  left out: ${d}`);
+  sc.steps.forEach((s, i) => {
+    if (s.expect_warn) parts.push(`  note: step ${i} (${s.op}) expects a kernel WARN; explore reports every WARN as a violation`);
+  });
+  return { workload: w.workload, note: parts.join('\n') };
+}
+
+/** A workload JSON file, a violation document (its minimal workload when it has one), or a scenario file. */
+function readWorkload(file: string, scenario: string | undefined): { workload: Workload; note: string | null } {
+  if (/\.ya?ml$/i.test(file)) return readScenario(file, scenario);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,12 +80,14 @@ function readWorkload(file: string): Workload {
   } catch (e) {
     throw new UsageError(`explore: ${file}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
+  if (isScenarioFile(file, v)) return readScenario(file, scenario);
+  if (scenario !== undefined) throw new UsageError(`explore: --scenario applies to scenario files; ${file} is not one`);
   try {
     if (v && typeof v === 'object' && ('schemaVersion' in v || 'traceEvents' in v)) {
       const doc = parseDoc(text);
-      return doc.minimal?.workload ?? doc.workload;
+      return { workload: doc.minimal?.workload ?? doc.workload, note: null };
     }
-    return parseWorkload(v);
+    return { workload: parseWorkload(v), note: null };
   } catch (e) {
     if (e instanceof DocError) throw new UsageError(`explore: ${file}: ${e.message}`);
     throw e;
@@ -59,7 +99,8 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
     if (o.reduction === 'none') throw new UsageError('--check-reduction needs a reduction to check (--reduction dpor or sleep-sets)');
     if (o.preemptions !== undefined) throw new UsageError('--check-reduction: --preemptions disables the reduction, there would be nothing to check');
   }
-  const wl = readWorkload(file);
+  const { workload: wl, note } = readWorkload(file, o.scenario);
+  if (note !== null) process.stdout.write(`${note}\n`);
   if (o.checkReduction) return checkReductionCommand(wl, { ...o, reduction: o.reduction as CheckedReduction });
   // Refused before the exploration, not after it: a bad --out is bad input (exit 2).
   const dir = prepareOut(o.out);

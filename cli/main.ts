@@ -99,6 +99,12 @@ Examples:
   $ npm run cli -- explore out/violations/0001.json --variant put-object-uaf
   $ npm run cli -- explore my-workload.json --reduction none --preemptions 2
   $ npm run cli -- explore docs/workloads/replace-vs-destroy.json --check-reduction
+  $ npm run cli -- explore tests/conformance/selftest-replace.json --scenario NAME --max-executions 5000
+
+A scenario file (the format check reads) is explored as one thread running its steps in order:
+with no interleaving to vary, the explorer enumerates its failure points (those its steps
+inject, else every one), each a choice between failing there and going on, and checks every
+unwind; the steps' expected results are not compared (a fault changes them).
 
 ${EXIT_CODES}`;
 
@@ -209,6 +215,7 @@ interface ExploreFlags {
   keepGoing?: boolean;
   out: string;
   checkReduction?: boolean;
+  scenario?: string;
 }
 
 /** What commander hands the action: the options, with --keep-going absent when not given. */
@@ -299,7 +306,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('explore')
     .description('explore every interleaving and fault outcome of one workload (exhaustive, with partial-order reduction)')
-    .argument('<FILE>', 'a workload JSON file ({topology, setup, threads, faultDen}) or a violation document')
+    .argument('<FILE>', 'a workload JSON file ({topology, setup, threads, faultDen}), a violation document, or a scenario file (JSON or YAML)')
+    .option('--scenario <NAME>', 'the scenario to explore, when FILE holds several')
     .option('--profile <P>', `kernel profile: ${PROFILES.join(' or ')}`, profileValue, 'fixed' as ProfileName)
     .option('--variant <NAME>', 'add a bug-zoo variant (repeatable)', collectVariant, [] as VariantName[])
     .option('--reduction <R>', 'none | sleep-sets | dpor', reductionValue, 'dpor' as Reduction)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPEC_EXAMPLE } from './support.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -20,17 +21,6 @@ function write(name: string, content: unknown): string {
   return f;
 }
 
-const SPEC_EXAMPLE = {
-  name: 'replace_between_user_hwpts',
-  steps: [
-    { op: 'ioas_alloc', as: 'ioas1', expect: 'ok' },
-    { op: 'mock_domain', pt: 'ioas1', as: 'dev1', expect: 'ok' },
-    { op: 'hwpt_alloc', dev: 'dev1.idev', pt: 'ioas1', flags: 0, as: 'hwptA', expect: 'ok' },
-    { op: 'replace', dev: 'dev1.stdev', pt: 'hwptA', out: 'cur', expect: 'ok', expect_same: ['cur', 'hwptA'] },
-    { op: 'destroy', id: 'hwptA', expect: 'EBUSY' },
-    { op: 'destroy', id: 99999, expect: 'ENOENT' },
-  ],
-};
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.json first`);

@@ -36,3 +36,16 @@ export function expectUsageError(r: SpawnSyncReturns<string>, match?: RegExp): v
   expect(r.stderr).not.toMatch(/^\s+at /m);
   if (match) expect(lines[0]).toMatch(match);
 }
+
+/** The example scenario of ../shared/spec/scenario-format.md. */
+export const SPEC_EXAMPLE = {
+  name: 'replace_between_user_hwpts',
+  steps: [
+    { op: 'ioas_alloc', as: 'ioas1', expect: 'ok' },
+    { op: 'mock_domain', pt: 'ioas1', as: 'dev1', expect: 'ok' },
+    { op: 'hwpt_alloc', dev: 'dev1.idev', pt: 'ioas1', flags: 0, as: 'hwptA', expect: 'ok' },
+    { op: 'replace', dev: 'dev1.stdev', pt: 'hwptA', out: 'cur', expect: 'ok', expect_same: ['cur', 'hwptA'] },
+    { op: 'destroy', id: 'hwptA', expect: 'EBUSY' },
+    { op: 'destroy', id: 99999, expect: 'ENOENT' },
+  ],
+};
