@@ -184,22 +184,33 @@ export function violationText(r: ViolationReport, docPath: string): string {
     l.push(i);
   });
   if (order.length === 0) out.push('  (no trace)');
-  const sw = String(r.trace.length ? r.trace[r.trace.length - 1]!.step : 0).length;
+  const sw = String(Math.max(r.trace.length ? r.trace[r.trace.length - 1]!.step : 0, v.step)).length;
   const nw = Math.max(2, ...order.map((n) => n.length));
+  const line = (mark: boolean, step: number, name: string, text: string) =>
+    clip(`  ${mark ? '>>' : '  '} step ${String(step).padStart(sw)}  ${name.padEnd(nw)}  ${text}`, LINE_WIDTH);
   for (const name of order) {
     const idx = byName.get(name)!;
     const failing = name === v.threadName;
-    let marked = failing ? idx.filter((i) => r.trace[i]!.step === v.step) : [];
-    if (failing && marked.length === 0) marked = idx.slice(-1);
-    const mark = new Set(marked);
+    const shown = idx.slice(-LAST_STEPS);
+    // The violation ends its step, so it is marked on that step's last event; the failing step
+    // often has no event of its own (the faulting access is not traced), and then the violation
+    // gets a line of its own rather than the marker moving to an earlier step.
+    const at = failing ? shown.filter((i) => r.trace[i]!.step === v.step).pop() : undefined;
     out.push(`  ${name}${failing ? ' (failing thread)' : ''}${idx.length > LAST_STEPS ? ` ... ${idx.length - LAST_STEPS} earlier events` : ''}`);
-    for (const i of idx.slice(-LAST_STEPS)) {
+    let pending = failing && at === undefined;
+    for (const i of shown) {
       const e = r.trace[i]!;
-      out.push(clip(`  ${mark.has(i) ? '>>' : '  '} step ${String(e.step).padStart(sw)}  ${name.padEnd(nw)}  ${e.text}`, LINE_WIDTH));
+      if (pending && e.step > v.step) {
+        out.push(line(true, v.step, name, violationHeader(v)));
+        pending = false;
+      }
+      out.push(line(i === at, e.step, name, e.text));
     }
+    if (pending) out.push(line(true, v.step, name, violationHeader(v)));
   }
   if (!byName.has(v.threadName)) {
-    out.push(`  ${v.threadName} (failing thread): no trace events; it failed at step ${v.step}${v.threadName === 'quiescence' ? ', after every thread finished' : ''}`);
+    out.push(`  ${v.threadName} (failing thread): no trace events${v.threadName === 'quiescence' ? '; it failed after every thread finished' : ''}`);
+    out.push(line(true, v.step, v.threadName, violationHeader(v)));
   }
   out.push('', `Replay: ${replayCommand(docPath)}`);
   if (r.compact) out.push(`Schedule: ${r.compact}`, `  (or: ${replayCommand(docPath)} --schedule ${r.compact})`);
@@ -216,12 +227,25 @@ function num(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** The shards (1-based) a merge lacks: its figures cover only the others' share of the campaign. */
+export function missingShards(merged: { count: number; shards: readonly number[] } | null): number[] {
+  if (!merged) return [];
+  const have = new Set(merged.shards);
+  return Array.from({ length: merged.count }, (_, i) => i + 1).filter((k) => !have.has(k));
+}
+
 /** The human summary of a stress campaign (fast-check style: what failed, where, how to replay). */
 export function summaryText(s: StressSummary): string {
   const out: string[] = [];
   const push = (line: string, indent = '      ') => out.push(...wrap(line, LINE_WIDTH, indent));
+  const missing = missingShards(s.merged);
   const stop: Record<StressSummary['stoppedBy'], string> = {
-    runs: 'all requested schedules ran',
+    // A shard or a partial merge ran all of its own schedules, but not all the campaign requested.
+    runs: s.shard
+      ? `all of shard ${s.shard.index}/${s.shard.count}'s schedules ran (the other shards run the rest)`
+      : missing.length
+        ? `partial merge: ${num(s.runsDone)} of ${num(s.runsRequested)} requested schedules ran`
+        : 'all requested schedules ran',
     violation: 'stopped at the first violation (--keep-going collects all)',
     time: 'stopped by --time',
     interrupt: `INTERRUPTED (${s.signal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'})`,
@@ -238,6 +262,12 @@ export function summaryText(s: StressSummary): string {
     `  ${num(s.runsDone)}/${num(s.runsRequested)} schedules, ${num(s.steps)} steps in ${s.elapsedSeconds.toFixed(1)} s ` +
       `(${num(s.schedulesPerSecond)} schedules/s, ${num(s.stepsPerSecond)} steps/s, ${s.workers} worker${s.workers === 1 ? '' : 's'}); ${stop[s.stoppedBy]}`,
   );
+  if (missing.length) {
+    push(
+      `  missing shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${s.merged!.count}`).join(', ')}: ` +
+        'merge their folders with this one for the whole campaign',
+    );
+  }
   if (s.fixes.length) {
     push(`  fixes applied (${s.fixes.length}):`);
     for (const f of s.fixes) out.push(clip(`    ${f.name} (${f.closes}): ${f.summary}`, LINE_WIDTH));

@@ -1,8 +1,8 @@
 // A run's index.html: the summary, machine coverage, operation-outcome coverage and the list of
 // violations with links to their pages.
 import type { z } from 'zod';
-import type { CoverageFigures, ViolationDoc } from '../doc.js';
-import { headline, violationHeader } from '../report.js';
+import { shellQuote, type CoverageFigures, type ViolationDoc } from '../doc.js';
+import { headline, missingShards, violationHeader } from '../report.js';
 import { code, esc, page, section, table, td } from './html.js';
 import { mergeOutcomes, opOutcomes, OUTCOMES, OP_NAMES, sortedOutcomes, type OpOutcomes } from './outcomes.js';
 import type { stressSummarySchema } from './schema.js';
@@ -67,13 +67,19 @@ function violationsTable(docs: readonly NumberedDoc[]): string {
   return table(['#', 'violation', 'thread @ step', 'schedule', 'what', 'files'], rows, 'violations');
 }
 
+/** A merge of some of the shards covers only their share of the requested schedules. */
+function missingNote(merged: NonNullable<SummaryDoc['merged']>): string {
+  const missing = missingShards(merged);
+  return missing.length ? ` (partial: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} missing)` : '';
+}
+
 function summaryFacts(s: SummaryDoc): string {
   const b = s.strategy.pctBound;
   const items: Array<[string, string]> = [
     ['schedules', `${s.runsDone.toLocaleString('en-US')} of ${s.runsRequested.toLocaleString('en-US')} (stopped: ${esc(s.stoppedBy)}${s.interrupted ? `, interrupted${s.signal ? ` by ${s.signal}` : ''}` : ''})`],
     ['steps', `${s.steps.toLocaleString('en-US')} in ${s.elapsedSeconds} s (${s.schedulesPerSecond} schedules/s, ${s.stepsPerSecond} steps/s, ${s.workers} worker${s.workers === 1 ? '' : 's'})`],
     ...(s.shard ? [['part', `shard ${s.shard.index} of ${s.shard.count}`] as [string, string]] : []),
-    ...(s.merged ? [['part', `merge of shards ${s.merged.shards.join(', ')} of ${s.merged.count}`] as [string, string]] : []),
+    ...(s.merged ? [['part', `merge of shards ${s.merged.shards.join(', ')} of ${s.merged.count}${missingNote(s.merged)}`] as [string, string]] : []),
     ['scheduler', `${esc(s.strategy.name)}${b ? `; PCT per-run bound 1/(n·k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n}, k≈${b.k}, d=${b.d})` : ''}`],
     [
       'options',
@@ -88,7 +94,8 @@ function summaryFacts(s: SummaryDoc): string {
   return `<dl class="facts">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
 
-export function indexPage(summary: SummaryDoc | null, docs: readonly NumberedDoc[]): string {
+/** `dir`: the run folder as the command that writes the page was given it, for the rebuild command. */
+export function indexPage(summary: SummaryDoc | null, docs: readonly NumberedDoc[], dir: string): string {
   const title = summary
     ? `iommufd-model stress: seed ${summary.seed}, profile ${summary.profile}${summary.variants.length ? `, ${summary.variants.join(', ')}` : ''}`
     : 'iommufd-model violations';
@@ -114,6 +121,6 @@ export function indexPage(summary: SummaryDoc | null, docs: readonly NumberedDoc
     const byKind = kinds.length ? `<p>Schedules that ended in a violation, by kind: ${kinds.map(([k, n]) => `${esc(k)} ${n}`).join(', ')}</p>` : '';
     body.push(section('violations-section', 'Violations', byKind + violationsTable(docs)));
   } else body.push(section('violations-section', 'Violations', violationsTable(docs)));
-  body.push(`<p>Rebuild this page and the violation reports: ${code('npm run cli -- report DIR')}</p>`);
+  body.push(`<p>Rebuild this page and the violation reports: ${code(`npm run cli -- report ${shellQuote(dir)}`)}</p>`);
   return page(title, body.join('\n'));
 }

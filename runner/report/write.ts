@@ -59,6 +59,6 @@ export async function writeViolationReports(dir: string, doc: ViolationDoc, n: s
 /** Write `dir`/index.html for a run (`summary` null when the folder has none, as explore's). */
 export function writeIndex(dir: string, summary: SummaryDoc | null, docs: readonly NumberedDoc[]): string {
   const path = join(dir, 'index.html');
-  writeFileAtomic(path, indexPage(summary, docs));
+  writeFileAtomic(path, indexPage(summary, docs, dir));
   return path;
 }
