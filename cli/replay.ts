@@ -23,7 +23,7 @@ export interface ReplayResult {
   outcome: ReplayOutcome;
   expected: { kind: string; invariant: string | null; location: string; message: string };
   got: Violation | null;
-  divergence: { index: number; expected: string; enabled: number[] } | null;
+  divergence: { index: number; step: number; expected: string; enabled: number[]; recordedEnabled: number[] | null } | null;
   decisionsRecorded: number;
   decisionsConsumed: number;
   steps: number | null;
@@ -75,7 +75,9 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
   } else if (o.schedule === 'minimal' && !doc.minimal) {
     throw new UsageError(`replay: ${file}: the document has no minimal schedule (it was written with --no-minimise)`);
   }
-  const sched = new ReplayScheduler(decisions);
+  // The recorded enabled sets fit the recorded decisions only: not a --schedule given by hand.
+  const enabledText = o.schedule === undefined || o.schedule === 'original' || o.schedule === 'minimal' ? (useMinimal ? doc.minimal!.enabled : doc.schedule.enabled) : undefined;
+  const sched = new ReplayScheduler(decisions, enabledText !== undefined ? decodeSchedule(enabledText) : null);
   const expected = useMinimal ? doc.minimal!.violation : doc.violation;
   const result: ReplayResult = {
     schemaVersion: SCHEMA_VERSION,
@@ -113,7 +115,7 @@ export async function replayCommand(file: string, o: ReplayCliOptions): Promise<
     if (!(e instanceof ReplayDivergence)) throw e;
     result.outcome = 'diverged';
     result.decisionsConsumed = sched.consumed;
-    result.divergence = { index: e.index, expected: e.expected, enabled: e.enabled };
+    result.divergence = { index: e.index, step: e.step, expected: e.expected, enabled: e.enabled, recordedEnabled: e.recordedEnabled };
     lines.push(`DIVERGED: ${file}: ${e.message} (${decisions.length} decisions recorded)`);
   }
   if (result.outcome !== 'reproduced') {

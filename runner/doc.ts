@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Violation, ViolationKind } from '../engine/violation.js';
 import type { TraceEvent } from '../engine/kernel.js';
 import { FAULT_POINT_NAMES } from '../engine/faults.js';
-import { encodeSchedule } from '../schedulers/encoding.js';
+import { decodeSchedule, encodeSchedule, ScheduleFormatError } from '../schedulers/encoding.js';
 import { STRATEGIES, type StrategyName } from './stress.js';
 import { fixesApplied, isProfile, type ProfileName } from '../engine/profiles.js';
 import { isVariant, type VariantName } from '../engine/variants.js';
@@ -68,8 +68,12 @@ export interface ViolationDoc {
   variants: VariantName[];
   fixes: string[];
   workload: Workload;
-  /** Thread picks are thread ids >= 0, fault draws v are recorded as -(v + 1); `compact` is the same as one line. */
-  schedule: { decisions: number[]; compact: string };
+  /**
+   * Thread picks are thread ids >= 0, fault draws v are recorded as -(v + 1); `compact` is the same
+   * as one line; `enabled`, per pick, the threads that were enabled (bitmasks, encoded as compact),
+   * which a replay that diverges shows beside the ones enabled then.
+   */
+  schedule: { decisions: number[]; compact: string; enabled?: string };
   /** The minimal counterexample (its own workload and schedule), unless minimisation was skipped. */
   minimal?: MinimalDoc;
   violation: Violation;
@@ -83,6 +87,8 @@ export interface MinimalDoc {
   workload: Workload;
   decisions: number[];
   compact: string;
+  /** Per pick, the enabled threads, as in schedule.enabled. */
+  enabled?: string;
   steps: number;
   preemptions: number;
   from: { steps: number; preemptions: number };
@@ -113,13 +119,14 @@ export function buildDoc(f: Found, seed: number, options: DocOptions, path: stri
     variants: [...options.variants],
     fixes: fixesApplied(options.profile),
     workload: f.workload,
-    schedule: { decisions: f.decisions, compact: encodeSchedule(f.decisions) },
+    schedule: { decisions: f.decisions, compact: encodeSchedule(f.decisions), ...(f.enabledSets ? { enabled: encodeSchedule(f.enabledSets) } : {}) },
     ...(f.minimal
       ? {
           minimal: {
             workload: f.minimal.workload,
             decisions: f.minimal.decisions,
             compact: f.minimal.compact,
+            ...(f.minimal.enabledSets ? { enabled: encodeSchedule(f.minimal.enabledSets) } : {}),
             steps: f.minimal.steps,
             preemptions: f.minimal.preemptions,
             from: f.minimal.from,
@@ -384,6 +391,15 @@ function checkWorkload(v: unknown, p: string): void {
   }
 }
 
+function checkEnabled(v: unknown, p: string): void {
+  try {
+    if (decodeSchedule(str(v, p)).some((m) => m < 0)) bad(p, 'holds a negative bitmask');
+  } catch (e) {
+    if (e instanceof ScheduleFormatError) bad(p, e.message);
+    throw e;
+  }
+}
+
 function checkProfile(v: unknown, p: string): ProfileName {
   const s = str(v, p);
   if (!isProfile(s)) bad(p, `is not a profile (${JSON.stringify(s)})`);
@@ -442,11 +458,13 @@ export function validateDoc(v: unknown): ViolationDoc {
   const sched = obj(d.schedule, 'schedule');
   arr(sched.decisions, 'schedule.decisions').forEach((x, i) => int(x, `schedule.decisions[${i}]`));
   str(sched.compact, 'schedule.compact');
+  if (sched.enabled !== undefined) checkEnabled(sched.enabled, 'schedule.enabled');
   if (d.minimal !== undefined) {
     const m = obj(d.minimal, 'minimal');
     checkWorkload(m.workload, 'minimal.workload');
     arr(m.decisions, 'minimal.decisions').forEach((x, i) => int(x, `minimal.decisions[${i}]`));
     str(m.compact, 'minimal.compact');
+    if (m.enabled !== undefined) checkEnabled(m.enabled, 'minimal.enabled');
     int(m.steps, 'minimal.steps', 0);
     int(m.preemptions, 'minimal.preemptions', 0);
     const from = obj(m.from, 'minimal.from');

@@ -35,6 +35,8 @@ export interface RunResult {
   violation: Violation | null;
   steps: number;
   decisions: number[] | null;
+  /** Per pick, the enabled threads as a bitmask (recorded runs only). */
+  enabledSets: number[] | null;
   trace: TraceEvent[];
   ops: OpRecord[];
   /** Steps each thread took, per phase (setup, threads, teardown): the bench replays these counts. */
@@ -72,6 +74,7 @@ export class Runner {
     rt.scheduler = scheduler;
     rt.maxSteps = this.opts.maxSteps;
     rt.decisions = record ? [] : null;
+    rt.enabledSets = record ? [] : null;
     this.lockdep.reset();
     const k = new Kernel(rt, this.lockdep, this.cls, wl.topology, {
       flags: this.flags,
@@ -91,6 +94,7 @@ export class Runner {
       violation,
       steps: rt.steps,
       decisions: rt.decisions,
+      enabledSets: rt.enabledSets,
       trace: k.trace,
       ops: s.log ?? [],
       threadSteps,

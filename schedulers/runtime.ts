@@ -61,6 +61,11 @@ export class Runtime {
   steps = 0;
   /** Decision log (picks as thread ids, draws as -(v+1)), or null when not recording. */
   decisions: number[] | null = null;
+  /**
+   * With `decisions`: per pick, the threads that were enabled, as a bitmask (bit i: thread i), so
+   * that a replay that diverges can show the recorded set beside the current one.
+   */
+  enabledSets: number[] | null = null;
   onStep: StepHook | null = null;
   /**
    * Accesses of the step in progress (resource ids, a write as ~id), collected only when the
@@ -109,6 +114,7 @@ export class Runtime {
     this.finish = null;
     this.current = -1;
     if (this.decisions) this.decisions = [];
+    if (this.enabledSets) this.enabledSets = [];
   }
 
   /** Start another phase of the same run (setup, concurrent, teardown): new threads, same step count and log. */
@@ -234,7 +240,14 @@ export class Runtime {
       return;
     }
     const pick = this.scheduler.nextThread(buf, n, this.current);
-    if (this.decisions) this.decisions.push(pick);
+    if (this.decisions) {
+      this.decisions.push(pick);
+      if (this.enabledSets) {
+        let mask = 0;
+        for (let i = 0; i < n; i++) mask |= 1 << buf[i]!;
+        this.enabledSets.push(mask);
+      }
+    }
     const t = threads[pick]!;
     const step = this.steps++;
     if (this.scheduler.stepDone !== undefined) {

@@ -113,12 +113,14 @@ export const violationDocSchema = meta(
     schedule: z.object({
       decisions: meta(z.array(int()), { description: 'thread picks as thread ids >= 0, fault draws v as -(v + 1)' }),
       compact: z.string(),
+      enabled: meta(z.string(), { description: 'per pick, the enabled threads as bitmasks, encoded like compact' }).optional(),
     }),
     minimal: z
       .object({
         workload,
         decisions: z.array(int()),
         compact: z.string(),
+        enabled: z.string().optional(),
         steps: nat(),
         preemptions: nat(),
         from: z.object({ steps: nat(), preemptions: nat() }),

@@ -150,6 +150,23 @@ describe('a violation: documents and replay', () => {
     }
   });
 
+  it('a pick that no longer fits: the divergence names the step and both enabled sets', () => {
+    const d = JSON.parse(readFileSync(doc(), 'utf8'));
+    expect(d.schedule.enabled).toMatch(/^s1\./);
+    const at = d.schedule.decisions.findIndex((x: number, i: number) => i > 0 && x >= 0);
+    d.schedule.decisions[at] = 7;
+    const f = join(tmp, 'tampered.json');
+    writeFileSync(f, JSON.stringify(d));
+    const r = cli(['replay', f, '--schedule', 'original', '--json', '-']);
+    expect(r.status, r.stderr).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.outcome).toBe('diverged');
+    expect(j.divergence).toMatchObject({ index: at, expected: 'thread 7' });
+    expect(Array.isArray(j.divergence.recordedEnabled)).toBe(true);
+    // With --json -, the text goes to stderr.
+    expect(r.stderr).toMatch(new RegExp(`replay diverged at step ${j.divergence.step} \\(decision ${at}\\): recorded thread 7 \\(enabled then \\[[0-9, ]+\\]\\), enabled now \\[`));
+  });
+
   it('the document keeps the original and the minimal schedule; both replay, as does the compact line', () => {
     const d = JSON.parse(readFileSync(doc(), 'utf8'));
     expect(d.minimal.steps).toBeLessThanOrEqual(d.minimal.from.steps);

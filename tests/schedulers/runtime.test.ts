@@ -495,12 +495,13 @@ function busyProgram(rt: Runtime, log: string[]): Array<(t: EThread) => Promise<
   return [body(8), body(6), body(7)];
 }
 
-async function recordRun(seed: number): Promise<{ end: RunEnd; decisions: number[]; log: string[] }> {
+async function recordRun(seed: number): Promise<{ end: RunEnd; decisions: number[]; enabledSets: number[]; log: string[] }> {
   const rt = new Runtime(new RandomScheduler(seed), 10_000);
   rt.decisions = [];
+  rt.enabledSets = [];
   const log: string[] = [];
   const end = await runProgram(rt, busyProgram(rt, log));
-  return { end, decisions: rt.decisions, log };
+  return { end, decisions: rt.decisions, enabledSets: rt.enabledSets, log };
 }
 
 describe('determinism', () => {
@@ -570,8 +571,8 @@ describe('replay', () => {
     }
   });
 
-  async function replayWith(decisions: number[]): Promise<RunEnd> {
-    const rt = new Runtime(new ReplayScheduler(decisions), 10_000);
+  async function replayWith(decisions: number[], enabledSets: number[] | null = null): Promise<RunEnd> {
+    const rt = new Runtime(new ReplayScheduler(decisions, enabledSets), 10_000);
     return runProgram(rt, busyProgram(rt, []));
   }
 
@@ -592,7 +593,25 @@ describe('replay', () => {
     expect(d.index).toBe(1);
     expect(d.expected).toBe('thread 7');
     expect(d.enabled).toEqual([0, 1, 2]);
-    expect(d.message).toBe('replay diverged at decision 1: recorded thread 7, enabled threads [0, 1, 2]');
+    expect(d.step).toBe(1);
+    expect(d.recordedEnabled).toBeNull();
+    expect(d.message).toBe('replay diverged at step 1 (decision 1): recorded thread 7, enabled now [0, 1, 2]');
+  });
+
+  it('with the recorded enabled sets, a divergence shows both: the step, what was enabled then and now', async () => {
+    const rec = await recordRun(5);
+    expect(rec.enabledSets).toHaveLength(rec.decisions.filter((d) => d >= 0).length);
+    // Pick 0 starts a thread with all three spawned and enabled: bitmask 0b111.
+    expect(rec.enabledSets[0]).toBe(0b111);
+    // The run replays with its sets; a tampered pick diverges showing the recorded set beside the current one.
+    expect((await replayWith(rec.decisions, rec.enabledSets)).kind).toBe('done');
+    const bad = [...rec.decisions];
+    bad[1] = 7;
+    const sets = [...rec.enabledSets];
+    sets[1] = 0b10000011;
+    const d = divergence(await replayWith(bad, sets));
+    expect(d.recordedEnabled).toEqual([0, 1, 7]);
+    expect(d.message).toBe('replay diverged at step 1 (decision 1): recorded thread 7 (enabled then [0, 1, 7]), enabled now [0, 1, 2]');
   });
 
   it('a pick where a draw was recorded, a draw where a pick was recorded, a draw out of bound, a short log', async () => {
