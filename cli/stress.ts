@@ -85,7 +85,7 @@ function summaryOf(o: StressCliOptions, docOptions: DocOptions, r: CampaignResul
     options: { ...docOptions, keepGoing: o.keepGoing, timeSeconds: o.time ?? null },
     violations: { byKind: r.byKind, distinct: [] },
     coverage: r.coverage,
-    strategy: strategyFigures(o.scheduler, o.threads, o.pctDepth, r.runs > 0 ? r.steps / r.runs : 0, r.dfs),
+    strategy: strategyFigures(o.scheduler, o.threads, o.pctDepth, r.longestRun, r.dfs),
     ...(r.dfs ? { dfs: r.dfs } : {}),
     interrupted: stoppedBy === 'interrupt',
     stoppedBy,

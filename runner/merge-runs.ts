@@ -100,7 +100,8 @@ export function mergeRuns(folders: readonly RunFolder[], outDir: string): { summ
       hwpt: parts.map((s) => s.coverage.hwpt).reduce(unionCoverage),
       ops: sumOutcomes(parts.map((s) => s.coverage.ops)),
     },
-    strategy: { ...first.strategy, pctBound: b ? pctBound(b.n, runsDone > 0 ? steps / runsDone : 0, b.d) : null },
+    // Each part's k is its longest run: the campaign's is the longest of them.
+    strategy: { ...first.strategy, pctBound: b ? pctBound(b.n, Math.max(...parts.map((s) => s.strategy.pctBound?.k ?? 0)), b.d) : null },
     ...(dfs ? { dfs } : {}),
     shard: null,
     merged,

@@ -35,6 +35,8 @@ export type StopCause = 'interrupt' | 'time';
 export interface CampaignResult {
   runs: number;
   steps: number;
+  /** Steps of the longest schedule run (PCT's k). */
+  longestRun: number;
   /** Distinct violations in schedule order, each with its lowest schedule index. */
   found: Found[];
   byKind: Record<string, number>;
@@ -215,10 +217,12 @@ export class Campaign {
     const byKind: Record<string, number> = {};
     let runs = 0;
     let steps = 0;
+    let longestRun = 0;
     let dfs: DfsCoverage | null = null;
     for (const p of parts) {
       runs += p.runs;
       steps += p.steps;
+      longestRun = Math.max(longestRun, p.longestRun);
       addCounts(byKind, p.byKind);
       if (p.dfs) dfs = dfs ? addDfs(dfs, p.dfs) : p.dfs;
     }
@@ -232,6 +236,7 @@ export class Campaign {
     return {
       runs,
       steps,
+      longestRun,
       found,
       byKind: sortedCounts(byKind),
       stopReason: this.cause,

@@ -275,7 +275,7 @@ export function summaryText(s: StressSummary): string {
   push(`  coverage: ${cov('device', s.coverage.device)}; ${cov('hwpt', s.coverage.hwpt)}`);
   const b = s.strategy.pctBound;
   push(
-    `  scheduler: ${s.strategy.name}${b ? `; PCT per-run bound for a depth-${b.d} bug 1/(n*k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n} threads, k~${b.k} steps)` : ''}`,
+    `  scheduler: ${s.strategy.name}${b ? `; PCT per-run bound for a depth-${b.d} bug 1/(n*k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n} threads, k=${b.k} steps: the longest run)` : ''}`,
   );
 
   const d = s.violations.distinct;

@@ -20,6 +20,7 @@ export interface ChunkResult {
   /** Schedules run: the first `runs` of the chunk's indices (dfs: executions from its start). */
   runs: number;
   steps: number;
+  longestRun: number;
   /** Window strategies: global schedule indices. dfs: indices from the chunk's first execution. */
   found: Found[];
   byKind: Record<string, number>;
@@ -47,6 +48,7 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
     seq: c.seq,
     runs: r.runs,
     steps: r.steps,
+    longestRun: r.longestRun,
     found: r.found.map((f) => toPlain(f)),
     byKind: r.byKind,
     stopped: r.interrupted,

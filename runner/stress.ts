@@ -138,6 +138,8 @@ export interface DfsCoverage {
 export interface StressResult {
   runs: number;
   steps: number;
+  /** Steps of the longest schedule run: PCT's k for its detection bound. */
+  longestRun: number;
   found: Found[];
   byKind: Record<string, number>;
   interrupted: boolean;
@@ -179,6 +181,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
   const seen = new Set<string>();
   const byKind: Record<string, number> = {};
   let steps = 0;
+  let longestRun = 0;
   let wlIndex = -1;
   let wl: Workload | null = null;
   let done = 0;
@@ -197,6 +200,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
     sched.reseed(ss, i);
     const r = await runner.run(wl!, sched, false, false);
     steps += r.steps;
+    if (r.steps > longestRun) longestRun = r.steps;
     done++;
     if (r.violation) {
       const key = violationKey(r.violation);
@@ -234,7 +238,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
       stop = true;
     }
   }
-  return { runs: done, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes() };
+  return { runs: done, steps, longestRun, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes() };
 }
 
 /**
@@ -252,6 +256,7 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
   const byKind: Record<string, number> = {};
   const cov: DfsCoverage = { budget, workloads: 0, complete: 0, cut: 0, stopped: 0, noClaim: 0 };
   let steps = 0;
+  let longestRun = 0;
   let i = 0;
   let interrupted = false;
   let stop = false;
@@ -263,6 +268,7 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
     while (!stop && dfs.newExecution()) {
       const r = await runner.run(wl, dfs, false, false);
       steps += r.steps;
+      if (r.steps > longestRun) longestRun = r.steps;
       if (r.violation) {
         const key = violationKey(r.violation);
         byKind[r.violation.kind] = (byKind[r.violation.kind] ?? 0) + 1;
@@ -291,5 +297,5 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
     else if (dfs.runs >= budget) cov.cut++;
     else cov.stopped++;
   }
-  return { runs: i, steps, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes(), dfs: cov };
+  return { runs: i, steps, longestRun, found, byKind, interrupted, runner, outcomes: runner.outcomes.toOutcomes(), dfs: cov };
 }

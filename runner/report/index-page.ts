@@ -80,7 +80,7 @@ function summaryFacts(s: SummaryDoc): string {
     ['steps', `${s.steps.toLocaleString('en-US')} in ${s.elapsedSeconds} s (${s.schedulesPerSecond} schedules/s, ${s.stepsPerSecond} steps/s, ${s.workers} worker${s.workers === 1 ? '' : 's'})`],
     ...(s.shard ? [['part', `shard ${s.shard.index} of ${s.shard.count}`] as [string, string]] : []),
     ...(s.merged ? [['part', `merge of shards ${s.merged.shards.join(', ')} of ${s.merged.count}${missingNote(s.merged)}`] as [string, string]] : []),
-    ['scheduler', `${esc(s.strategy.name)}${b ? `; PCT per-run bound 1/(n·k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n}, k≈${b.k}, d=${b.d})` : ''}`],
+    ['scheduler', `${esc(s.strategy.name)}${b ? `; PCT per-run bound 1/(n·k^(d-1)) = ${b.bound.toExponential(2)} (n=${b.n} threads, k=${b.k} steps: the longest run, d=${b.d})` : ''}`],
     [
       'options',
       esc(
