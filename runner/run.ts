@@ -87,6 +87,8 @@ export class Runner {
     const checks = this.opts.invariants !== false;
     k.props = checks ? defaultHooks : null;
     const s = new Session(k, this.opts.atomicity, tracing, record ? null : this.outcomes);
+    s.declareNames(wl.setup);
+    for (const ops of wl.threads) s.declareNames(ops);
     let violation: Violation | null = null;
     const threadSteps: number[][] = [];
     const phaseDone = () => threadSteps.push(rt.threads.map((t) => t.steps));

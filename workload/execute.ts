@@ -41,8 +41,53 @@ export class Session {
     this.log = logOps ? [] : null;
   }
 
+  /**
+   * Resource ids of the names some operation reads. A name is userspace memory: one thread
+   * stores the id an ioctl returned, another passes it to the kernel, and that is a dependency
+   * the explorer must see (a read of the name against its store). Ids are handed out when the
+   * workload is declared, before any step, so every execution gives a name the same id
+   * (engine/resources.ts); a name nobody reads needs none.
+   */
+  private readonly nameRes = new Map<string, number>();
+
+  /** Give each name the operations read a resource id (Runner.run, before the first phase). */
+  declareNames(ops: readonly Op[]): void {
+    for (const op of ops) {
+      for (const r of refsOf(op)) if (typeof r === 'string' && !this.nameRes.has(r)) this.nameRes.set(r, this.k.newRes());
+    }
+  }
+
   resolve(r: Ref): number {
-    return typeof r === 'number' ? r : (this.names.get(r) ?? 0);
+    if (typeof r === 'number') return r;
+    const res = this.nameRes.get(r);
+    if (res !== undefined) this.k.rt.access(res, false);
+    return this.names.get(r) ?? 0;
+  }
+
+  /** Userspace stores the id an ioctl returned under `name`. */
+  bind(name: string, id: number): void {
+    const res = this.nameRes.get(name);
+    if (res !== undefined) this.k.rt.access(res, true);
+    this.names.set(name, id);
+  }
+}
+
+/** The names an operation reads. */
+function refsOf(op: Op): Ref[] {
+  switch (op.op) {
+    case 'hwpt_alloc':
+      return [op.dev, op.pt];
+    case 'destroy':
+      return [op.id];
+    case 'mock_domain':
+      return [op.pt];
+    case 'mock_replace':
+      return [op.dev, op.pt];
+    case 'attach':
+    case 'replace':
+      return [op.pt];
+    default:
+      return [];
   }
 }
 
@@ -91,12 +136,12 @@ async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipp
   switch (op.op) {
     case 'ioas_alloc': {
       const ioas = await ioasAllocIoctl(k, t);
-      s.names.set(op.as, ioas.id);
+      s.bind(op.as, ioas.id);
       return 'ok';
     }
     case 'hwpt_alloc': {
       const h = await hwptAllocIoctl(k, t, { flags: op.flags, devId: s.resolve(op.dev), ptId: s.resolve(op.pt) });
-      s.names.set(op.as, h.id);
+      s.bind(op.as, h.id);
       return 'ok';
     }
     case 'destroy':
@@ -104,21 +149,21 @@ async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipp
       return 'ok';
     case 'mock_domain': {
       const r = await mockDomain(k, t, s.resolve(op.pt));
-      s.names.set(`${op.as}.stdev`, r.stdevId);
-      s.names.set(`${op.as}.idev`, r.idevId);
-      s.names.set(`${op.as}.hwpt`, r.hwptId);
+      s.bind(`${op.as}.stdev`, r.stdevId);
+      s.bind(`${op.as}.idev`, r.idevId);
+      s.bind(`${op.as}.hwpt`, r.hwptId);
       return 'ok';
     }
     case 'mock_replace': {
       const id = await mockDomainReplace(k, t, s.resolve(op.dev), s.resolve(op.pt));
-      if (op.out) s.names.set(op.out, id);
+      if (op.out) s.bind(op.out, id);
       return 'ok';
     }
     case 'bind': {
       const v = s.views[op.dev];
       if (!v || v.idev) return 'skipped';
       v.idev = await deviceBind(k, t, k.devices[op.dev]!);
-      s.names.set(`dev${op.dev}.idev`, v.idev.id);
+      s.bind(`dev${op.dev}.idev`, v.idev.id);
       return 'ok';
     }
     case 'attach': {
@@ -127,7 +172,7 @@ async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipp
       const pt: PtId = { value: s.resolve(op.pt) };
       await deviceAttach(k, t, v.idev, pt);
       v.attached = true;
-      s.names.set(op.out ?? `dev${op.dev}.pt`, pt.value);
+      s.bind(op.out ?? `dev${op.dev}.pt`, pt.value);
       return 'ok';
     }
     case 'replace': {
@@ -139,7 +184,7 @@ async function execOp(s: Session, t: EThread, op: Op): Promise<OpResult | 'skipp
       const solo0 = k.rt.steps - t.steps;
       await deviceReplace(k, t, v.idev, pt);
       v.attached = true;
-      s.names.set(op.out ?? `dev${op.dev}.pt`, pt.value);
+      s.bind(op.out ?? `dev${op.dev}.pt`, pt.value);
       if (s.atomicity && k.rt.steps - t.steps === solo0) checkReplaceMoved(s, t, v.idev);
       return 'ok';
     }
