@@ -12,8 +12,13 @@ import { PROFILES, type ProfileName } from '../engine/profiles.js';
 export const SCENARIO_FORMAT = 'iommufd-lifecycle-conformance/1';
 
 const errnoNames = Object.keys(Errno) as [string, ...string[]];
-const result = z.union([z.literal('ok'), z.enum(errnoNames)]);
-const ref = z.union([z.string().min(1), z.number().int().min(0)]);
+// The messages name what is valid: a scenario is written by hand.
+const result = z.union([z.literal('ok'), z.enum(errnoNames)], {
+  error: (i) => (i.input === undefined ? 'required: "ok" or an errno name' : `must be "ok" or one of ${errnoNames.join(', ')} (got ${JSON.stringify(i.input)})`),
+});
+const ref = z.union([z.string().min(1), z.number().int().min(0)], {
+  error: (i) => (i.input === undefined ? 'required: a name bound by an earlier step or an object id' : `must be a name bound by an earlier step or an object id >= 0 (got ${JSON.stringify(i.input)})`),
+});
 const name = z.string().min(1);
 
 const expectations = {

@@ -57,7 +57,9 @@ describe('check', () => {
 
   it.each([
     ['unknown op', { name: 's', steps: [{ op: 'nope', expect: 'ok' }] }, /bad\.json: scenario "s": step 0: /],
-    ['missing expect', { name: 's', steps: [{ op: 'ioas_alloc', as: 'a' }] }, /scenario "s": step 0: expect/],
+    ['missing expect', { name: 's', steps: [{ op: 'ioas_alloc', as: 'a' }] }, /scenario "s": step 0: expect: required: "ok" or an errno name/],
+    ['unknown errno', { name: 's', steps: [{ op: 'ioas_alloc', as: 'a', expect: 'EWHAT' }] }, /step 0: expect: must be "ok" or one of EPERM, ENOENT, .* \(got "EWHAT"\)/],
+    ['missing id', { name: 's', steps: [{ op: 'destroy', expect: 'ok' }] }, /step 0: id: required: a name bound by an earlier step or an object id/],
     ['unbound name', { name: 's', steps: [{ op: 'destroy', id: 'ghost', expect: 'ok' }] }, /step 0: unbound name "ghost"/],
     ['ill-typed argument', { name: 's', steps: [{ op: 'hwpt_alloc', dev: 1, pt: 2, flags: 'x', as: 'h', expect: 'ok' }] }, /step 0: flags/],
     ['not JSON', '{nope', /bad\.json: not valid JSON/],
