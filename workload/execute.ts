@@ -52,6 +52,8 @@ export class Session {
 
   /** Give each name the operations read a resource id (Runner.run, before the first phase). */
   declareNames(ops: readonly Op[]): void {
+    // Only an exploring scheduler (one with stepDone) collects accesses: the others need no ids.
+    if (this.k.rt.scheduler.stepDone === undefined) return;
     for (const op of ops) {
       for (const r of refsOf(op)) if (typeof r === 'string' && !this.nameRes.has(r)) this.nameRes.set(r, this.k.newRes());
     }
@@ -59,15 +61,19 @@ export class Session {
 
   resolve(r: Ref): number {
     if (typeof r === 'number') return r;
-    const res = this.nameRes.get(r);
-    if (res !== undefined) this.k.rt.access(res, false);
+    if (this.nameRes.size !== 0) {
+      const res = this.nameRes.get(r);
+      if (res !== undefined) this.k.rt.access(res, false);
+    }
     return this.names.get(r) ?? 0;
   }
 
   /** Userspace stores the id an ioctl returned under `name`. */
   bind(name: string, id: number): void {
-    const res = this.nameRes.get(name);
-    if (res !== undefined) this.k.rt.access(res, true);
+    if (this.nameRes.size !== 0) {
+      const res = this.nameRes.get(name);
+      if (res !== undefined) this.k.rt.access(res, true);
+    }
     this.names.set(name, id);
   }
 }
