@@ -1,7 +1,7 @@
 // `check FILE...`: run scenario files (sequential conformance with the kernel) and report
 // every step that differs. Last stdout line: "N passed, M failed" (scenarios).
 import { ScenarioError, loadScenarios, type Scenario } from '../runner/scenario.js';
-import { runScenario, type ScenarioResult } from '../runner/check.js';
+import { runScenario, type CheckReport, type ScenarioResult } from '../runner/check.js';
 import type { ProfileName } from '../engine/profiles.js';
 import { formatJson, SCHEMA_VERSION, TOOL_NAME, toolVersion, writeFileAtomic } from '../runner/doc.js';
 import { EXIT_OK, EXIT_VIOLATION, UsageError } from './errors.js';
@@ -47,7 +47,8 @@ export async function checkCommand(files: string[], o: CheckOptions): Promise<nu
     }
     report.push({ file, scenarios: results });
   }
-  const json = formatJson({ schemaVersion: SCHEMA_VERSION, tool: { name: TOOL_NAME, version: toolVersion() }, profile: o.profile, passed, failed, files: report });
+  const doc: CheckReport = { schemaVersion: SCHEMA_VERSION, tool: { name: TOOL_NAME, version: toolVersion() }, profile: o.profile, passed, failed, files: report };
+  const json = formatJson(doc);
   if (o.json === '-') process.stdout.write(json);
   else if (o.json !== undefined) {
     try {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Runner } from '../runner/run.js';
 import { ReplayDivergence, ReplayScheduler } from '../schedulers/replay.js';
 import type { Violation } from '../engine/violation.js';
-import { DocError, formatJson, parseDoc, SCHEMA_VERSION, TOOL_NAME, toolVersion, toPlain, writeFileAtomic, type ViolationDoc } from '../runner/doc.js';
+import { DocError, formatJson, parseDoc, SCHEMA_VERSION, TOOL_NAME, toolVersion, toPlain, writeFileAtomic, type ReplayResult, type ViolationDoc } from '../runner/doc.js';
 import { headline, reportOf, reportOfOriginal, violationHeader, violationText } from '../runner/report.js';
 import { decodeSchedule, encodeSchedule, ScheduleFormatError } from '../schedulers/encoding.js';
 import { EXIT_INTERNAL, EXIT_VIOLATION, UsageError } from './errors.js';
@@ -14,20 +14,7 @@ export interface ReplayCliOptions {
   schedule?: string;
 }
 
-export type ReplayOutcome = 'reproduced' | 'diverged' | 'no-violation' | 'different-violation';
-
-export interface ReplayResult {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
-  file: string;
-  outcome: ReplayOutcome;
-  expected: { kind: string; invariant: string | null; location: string; message: string };
-  got: Violation | null;
-  divergence: { index: number; step: number; expected: string; enabled: number[]; recordedEnabled: number[] | null } | null;
-  decisionsRecorded: number;
-  decisionsConsumed: number;
-  steps: number | null;
-}
+export type { ReplayOutcome, ReplayResult } from '../runner/doc.js';
 
 export function readDoc(file: string): ViolationDoc {
   let text: string;

@@ -30,6 +30,17 @@ export interface StepResult {
   warnings: string[];
 }
 
+/** What `check --json` writes (schema/check.schema.json). */
+export interface CheckReport {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  profile: ProfileName;
+  /** Scenarios, over every file. */
+  passed: number;
+  failed: number;
+  files: Array<{ file: string; scenarios: ScenarioResult[] }>;
+}
+
 export interface ScenarioResult {
   name: string;
   source?: string;

@@ -83,6 +83,22 @@ export interface ViolationDoc {
   replay: string;
 }
 
+/** What `replay --json` writes (schema/replay.schema.json). */
+export type ReplayOutcome = 'reproduced' | 'diverged' | 'no-violation' | 'different-violation';
+
+export interface ReplayResult {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  file: string;
+  outcome: ReplayOutcome;
+  expected: { kind: string; invariant: string | null; location: string; message: string };
+  got: Violation | null;
+  divergence: { index: number; step: number; expected: string; enabled: number[]; recordedEnabled: number[] | null } | null;
+  decisionsRecorded: number;
+  decisionsConsumed: number;
+  steps: number | null;
+}
+
 export interface MinimalDoc {
   workload: Workload;
   decisions: number[];

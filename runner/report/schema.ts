@@ -1,6 +1,6 @@
-// The JSON documents' schemas as zod definitions: the violation document and the stress summary
-// (whose TypeScript types live in runner/doc.ts, checked by hand there) and the Chrome trace the
-// reports write (whose type is defined here). schema/*.schema.json is generated from these
+// The JSON documents' schemas as zod definitions: the violation document, the stress summary and
+// the replay --json result (whose TypeScript types live in runner/doc.ts), the check --json report
+// (runner/check.ts) and the Chrome trace the reports write (whose type is defined here). schema/*.schema.json is generated from these
 // (write-schemas.ts), and the compile-time checks at the bottom fail the build when these and
 // the TypeScript types disagree, so the published schema cannot drift from the code.
 import { z } from 'zod';
@@ -9,7 +9,8 @@ import { FAULT_POINT_NAMES } from '../../engine/faults.js';
 import { PROFILES } from '../../engine/profiles.js';
 import { VARIANT_NAMES } from '../../engine/variants.js';
 import { STRATEGIES } from '../stress.js';
-import { SCHEMA_VERSION, VIOLATION_KINDS, type StressSummary, type ViolationDoc } from '../doc.js';
+import { SCHEMA_VERSION, VIOLATION_KINDS, type ReplayResult, type StressSummary, type ViolationDoc } from '../doc.js';
+import type { CheckReport } from '../check.js';
 
 // Names and descriptions for the published schemas live in this registry rather than zod's
 // global one, so loading this module twice (tests) cannot collide on an id.
@@ -242,18 +243,77 @@ export type ChromeTrace = z.infer<typeof chromeTraceSchema>;
 export type ChromeTraceEvent = ChromeTrace['traceEvents'][number];
 export type OpOutcomes = z.infer<typeof opOutcomesSchema>;
 
+const stepResult = z.object({
+  index: nat(),
+  op: z.string(),
+  expected: z.string(),
+  actual: meta(z.string(), { description: '"ok", an errno name, "violation: KIND at LOCATION", "error: ...", "deadlock" or "step-bound"' }),
+  pass: z.boolean(),
+  detail: z.string().optional(),
+  warnings: z.array(z.string()),
+});
+
+export const checkReportSchema = meta(
+  z.object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    tool,
+    profile,
+    passed: nat(),
+    failed: nat(),
+    files: z.array(
+      z.object({
+        file: z.string(),
+        scenarios: z.array(
+          z.object({ name: z.string(), source: z.string().optional(), pass: z.boolean(), steps: z.array(stepResult), firstFailure: stepResult.optional() }),
+        ),
+      }),
+    ),
+  }),
+  { title: 'iommufd-model check report', description: '`check --json`: every scenario step\'s expected and actual result.' },
+);
+
+export const replayResultSchema = meta(
+  z.object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    tool,
+    file: z.string(),
+    outcome: z.enum(['reproduced', 'diverged', 'no-violation', 'different-violation']),
+    expected: z.object({ kind: z.string(), invariant: z.string().nullable(), location: z.string(), message: z.string() }),
+    got: violation.nullable(),
+    divergence: z
+      .object({
+        index: nat(),
+        step: nat(),
+        expected: z.string(),
+        enabled: z.array(nat()),
+        recordedEnabled: z.array(nat()).nullable(),
+      })
+      .nullable(),
+    decisionsRecorded: nat(),
+    decisionsConsumed: nat(),
+    steps: nat().nullable(),
+  }),
+  { title: 'iommufd-model replay result', description: '`replay --json`: whether the document\'s violation was reproduced, and where a replay diverged.' },
+);
+
 // ---- the schemas and the TypeScript types must describe the same documents ------------------
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const docMatches: Same<z.infer<typeof violationDocSchema>, ViolationDoc> = true;
 const summaryMatches: Same<z.infer<typeof stressSummarySchema>, StressSummary> = true;
+const checkMatches: Same<z.infer<typeof checkReportSchema>, CheckReport> = true;
+const replayMatches: Same<z.infer<typeof replayResultSchema>, ReplayResult> = true;
 void docMatches;
 void summaryMatches;
+void checkMatches;
+void replayMatches;
 
 export const SCHEMAS = {
   'violation.schema.json': violationDocSchema,
   'summary.schema.json': stressSummarySchema,
   'trace.schema.json': chromeTraceSchema,
+  'check.schema.json': checkReportSchema,
+  'replay.schema.json': replayResultSchema,
 } as const;
 
 /** The published JSON Schema (draft 2020-12) of one of SCHEMAS, as its file's text. */

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEC_EXAMPLE } from './support.js';
+import { schemaErrors } from '../report/validate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -47,6 +48,7 @@ describe('check', () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('1 passed, 1 failed');
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     expect(doc.files[0].scenarios[1].steps[4]).toMatchObject({ expected: 'ENOENT', actual: 'EBUSY', pass: false });
+    expect(schemaErrors('check.schema.json', doc)).toBeNull();
   });
 
   it('reads YAML', () => {

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES } from '../../engine/variants.js';
 import { CLI, ENV, expectUsageError, makeTemp, removeTemp, ROOT, runCli } from './support.js';
+import { schemaErrors } from '../report/validate.js';
 
 let tmp = '';
 
@@ -134,6 +135,7 @@ describe('a violation: documents and replay', () => {
     const j = cli(['replay', doc(), '--json', '-']);
     expect(j.status).toBe(1);
     expect(JSON.parse(j.stdout)).toMatchObject({ outcome: 'reproduced', divergence: null });
+    expect(schemaErrors('replay.schema.json', JSON.parse(j.stdout))).toBeNull();
   });
 
   it('replay of decisions that no longer fit exits 3', () => {
@@ -163,6 +165,7 @@ describe('a violation: documents and replay', () => {
     expect(j.outcome).toBe('diverged');
     expect(j.divergence).toMatchObject({ index: at, expected: 'thread 7' });
     expect(Array.isArray(j.divergence.recordedEnabled)).toBe(true);
+    expect(schemaErrors('replay.schema.json', j)).toBeNull();
     // With --json -, the text goes to stderr.
     expect(r.stderr).toMatch(new RegExp(`replay diverged at step ${j.divergence.step} \\(decision ${at}\\): recorded thread 7 \\(enabled then \\[[0-9, ]+\\]\\), enabled now \\[`));
   });

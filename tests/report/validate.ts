@@ -10,7 +10,7 @@ type AjvClass = typeof Ajv2020Module.default;
 const Ajv2020: AjvClass = (Ajv2020Module as unknown as { default?: AjvClass }).default ?? (Ajv2020Module as unknown as AjvClass);
 const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false });
 
-export type SchemaFile = 'violation.schema.json' | 'summary.schema.json' | 'trace.schema.json';
+export type SchemaFile = 'violation.schema.json' | 'summary.schema.json' | 'trace.schema.json' | 'check.schema.json' | 'replay.schema.json';
 
 const compiled = new Map<SchemaFile, ReturnType<typeof ajv.compile>>();
 
