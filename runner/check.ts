@@ -18,6 +18,7 @@ import { mockDomain, mockDomainReplace } from '../engine/selftest.js';
 import { defaultHooks } from '../properties/registry.js';
 import type { EThread } from '../schedulers/runtime.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
+import type { DocHeader } from './doc.js';
 
 export interface StepResult {
   index: number;
@@ -31,9 +32,7 @@ export interface StepResult {
 }
 
 /** What `check --json` writes (schema/check.schema.json). */
-export interface CheckReport {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
+export interface CheckReport extends DocHeader {
   profile: ProfileName;
   /** Scenarios, over every file. */
   passed: number;

@@ -55,9 +55,7 @@ export interface DocOptions {
   dfsBudget?: number;
 }
 
-export interface ViolationDoc {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
+export interface ViolationDoc extends DocHeader {
   seed: number;
   /** Found.index: the schedule number in the campaign. */
   scheduleIndex: number;
@@ -83,12 +81,16 @@ export interface ViolationDoc {
   replay: string;
 }
 
+/** What every JSON document the tool writes starts with. */
+export interface DocHeader {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+}
+
 /** What `replay --json` writes (schema/replay.schema.json). */
 export type ReplayOutcome = 'reproduced' | 'diverged' | 'no-violation' | 'different-violation';
 
-export interface ReplayResult {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
+export interface ReplayResult extends DocHeader {
   file: string;
   outcome: ReplayOutcome;
   expected: { kind: string; invariant: string | null; location: string; message: string };
@@ -547,9 +549,7 @@ export interface SummaryViolation {
 
 export type StopReason = 'runs' | 'violation' | 'time' | 'interrupt';
 
-export interface StressSummary {
-  schemaVersion: 1;
-  tool: { name: string; version: string };
+export interface StressSummary extends DocHeader {
   seed: number;
   runsDone: number;
   runsRequested: number;
