@@ -132,7 +132,7 @@ export async function exploreCommand(file: string, o: ExploreCliOptions): Promis
     const base = String(++n).padStart(4, '0');
     const path = join(dir, `${base}.json`);
     const doc = buildDoc(
-      { index: f.execution - 1, workloadIndex: 0, scheduleSeed: 0, workload: wl, violation: rec.violation ?? f.violation, decisions: f.decisions, ...(rec.enabledSets ? { enabledSets: rec.enabledSets } : {}), trace: rec.trace, ops: rec.ops },
+      { index: f.execution - 1, workloadIndex: 0, scheduleSeed: 0, workload: wl, violation: rec.violation ?? f.violation, decisions: f.decisions, enabledSets: rec.enabledSets!, trace: rec.trace, ops: rec.ops },
       0,
       options,
       path,

@@ -87,8 +87,7 @@ export class Runner {
     const checks = this.opts.invariants !== false;
     k.props = checks ? defaultHooks : null;
     const s = new Session(k, this.opts.atomicity, tracing, record ? null : this.outcomes);
-    s.declareNames(wl.setup);
-    for (const ops of wl.threads) s.declareNames(ops);
+    s.declareNames(wl);
     let violation: Violation | null = null;
     const threadSteps: number[][] = [];
     const phaseDone = () => threadSteps.push(rt.threads.map((t) => t.steps));

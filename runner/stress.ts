@@ -169,7 +169,7 @@ export async function minimal(o: StressOptions, f: Found): Promise<FoundMinimal>
   if (!r.violation || r.violation.kind !== m.violation.kind || r.violation.location !== m.violation.location) {
     throw new Error(`minimisation of schedule ${f.index} does not replay (${r.violation ? violationKey(r.violation) : 'no violation'})`);
   }
-  return { ...m, violation: r.violation, compact: encodeSchedule(m.decisions), ...(r.enabledSets ? { enabledSets: r.enabledSets } : {}), ops: r.ops, trace: r.trace };
+  return { ...m, violation: r.violation, compact: encodeSchedule(m.decisions), enabledSets: r.enabledSets!, ops: r.ops, trace: r.trace };
 }
 
 export async function stress(o: StressOptions): Promise<StressResult> {
@@ -220,7 +220,7 @@ export async function stress(o: StressOptions): Promise<StressResult> {
           workload: wl!,
           violation: v,
           decisions: rec.decisions!,
-          ...(rec.enabledSets ? { enabledSets: rec.enabledSets } : {}),
+          enabledSets: rec.enabledSets!,
           trace: rec.trace,
           ops: rec.ops,
         };
@@ -280,7 +280,7 @@ async function stressDfs(o: StressOptions): Promise<StressResult> {
           if (!v || violationKey(v) !== key) {
             throw new Error(`nondeterminism: schedule ${i} (dfs) gave ${key} and then ${v ? violationKey(v) : 'no violation'} on replay`);
           }
-          const f: Found = { index: i, workloadIndex: w, scheduleSeed: 0, workload: wl, violation: v, decisions: rec.decisions!, ...(rec.enabledSets ? { enabledSets: rec.enabledSets } : {}), trace: rec.trace, ops: rec.ops };
+          const f: Found = { index: i, workloadIndex: w, scheduleSeed: 0, workload: wl, violation: v, decisions: rec.decisions!, enabledSets: rec.enabledSets!, trace: rec.trace, ops: rec.ops };
           if (o.minimise) f.minimal = await minimal(o, f);
           found.push(f);
           if (!o.keepGoing) stop = true;

@@ -10,7 +10,7 @@ import { hwptAllocIoctl } from '../engine/hw-pagetable.js';
 import { deviceAttach, deviceBind, deviceDetach, deviceReplace, deviceUnbind, type PtId } from '../engine/device.js';
 import { mockDomain, mockDomainReplace } from '../engine/selftest.js';
 import { fingerprint, replaceMovedGroup, stateHash } from '../properties/registry.js';
-import { describeOp, type Op, type Ref } from './types.js';
+import { describeOp, type Op, type Ref, type Workload } from './types.js';
 import type { OutcomeCounter } from '../runner/outcomes.js';
 
 /** The driver's view of one topology device: what the kAPI caller believes. */
@@ -50,12 +50,14 @@ export class Session {
    */
   private readonly nameRes = new Map<string, number>();
 
-  /** Give each name the operations read a resource id (Runner.run, before the first phase). */
-  declareNames(ops: readonly Op[]): void {
+  /** Give each name the workload's operations read a resource id (Runner.run, before the first phase). */
+  declareNames(wl: Workload): void {
     // Only an exploring scheduler (one with stepDone) collects accesses: the others need no ids.
     if (this.k.rt.scheduler.stepDone === undefined) return;
-    for (const op of ops) {
-      for (const r of refsOf(op)) if (typeof r === 'string' && !this.nameRes.has(r)) this.nameRes.set(r, this.k.newRes());
+    for (const ops of [wl.setup, ...wl.threads]) {
+      for (const op of ops) {
+        for (const r of refsOf(op)) if (typeof r === 'string' && !this.nameRes.has(r)) this.nameRes.set(r, this.k.newRes());
+      }
     }
   }
 
